@@ -97,6 +97,9 @@ export interface Message {
   readonly context?: Uint8Array;
 }
 
+/** Message.context of a 'vote' sent because of a leadership transfer: it overrides leader leases. */
+export const CAMPAIGN_TRANSFER: Uint8Array = new TextEncoder().encode('CampaignTransfer');
+
 export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
 
 /** Volatile state the driver reports (not persisted). */
@@ -135,6 +138,7 @@ export type ConsensusErrorKind =
   | 'NotLeader' // proposal/read on a node that cannot serve it; `leader` says whom to ask
   | 'ProposalDropped' // no leader known, leadership transfer under way, or uncommitted cap reached
   | 'ConfChangePending' // a membership change is already in flight
+  | 'InvalidConfChange' // a membership change that must not be made (re-added removed id, last voter)
   | 'Compacted' // storage: the index was compacted away
   | 'Unavailable' // storage: the index is past the last entry
   | 'Timeout'
