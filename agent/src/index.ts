@@ -6,4 +6,6 @@ export {
   podmanCli,
   RuntimeError,
 } from './runtime/podman-cli.ts';
+export { createPodmanRuntime, PodmanRuntime } from './runtime/podman-runtime.ts';
+export type { ContainerRuntime } from './runtime/runtime.ts';
 export { AGENT_VERSION } from './version.ts';

@@ -12,6 +12,12 @@ export interface PodmanConfig {
   readonly ulimits: readonly string[];
   /** Per-call timeout in milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * A containers.conf for podman to read instead of the system's (exported as CONTAINERS_CONF).
+   * `podman pod create` has no --ulimit, so the pod's infra container gets its ulimits only from
+   * here; see containers-conf.ts, which writes one from `ulimits`.
+   */
+  readonly containersConf?: string | undefined;
 }
 
 export const defaultPodmanConfig: PodmanConfig = {
@@ -20,9 +26,10 @@ export const defaultPodmanConfig: PodmanConfig = {
   cgroupManager: process.env.KEDGE_CGROUP_MANAGER ?? 'cgroupfs',
   ulimits: ['nofile=1024:1024', 'nproc=1024:1024'],
   timeoutMs: 60_000,
+  containersConf: process.env.KEDGE_CONTAINERS_CONF,
 };
 
-export type RuntimeErrorKind = 'NotInstalled' | 'NotFound' | 'Failed' | 'Timeout';
+export type RuntimeErrorKind = 'NotInstalled' | 'NotFound' | 'ImageNotFound' | 'Failed' | 'Timeout';
 
 /** A failed runtime call, with the command and podman's own words. */
 export class RuntimeError extends Error {
@@ -46,56 +53,109 @@ export interface PodmanResult {
   readonly stderr: string;
 }
 
+/** The outcome of a call whose non-zero exit is an answer, not a failure (exec, `image exists`). */
+export interface PodmanOutcome extends PodmanResult {
+  readonly exitCode: number;
+  readonly timedOut: boolean;
+}
+
+export interface PodmanRunOptions {
+  input?: string;
+  signal?: AbortSignal;
+  /** Overrides the config's per-call timeout. */
+  timeoutMs?: number;
+}
+
 export interface PodmanCli {
   readonly config: PodmanConfig;
   /** Runs `podman <global flags> <args>` and returns its output; throws RuntimeError on failure. */
-  run(args: readonly string[], options?: { input?: string; signal?: AbortSignal }): Promise<PodmanResult>;
+  run(args: readonly string[], options?: PodmanRunOptions): Promise<PodmanResult>;
+  /**
+   * Runs a command and returns its exit code whatever it is; throws only when the binary is
+   * missing or the signal aborts it. A timeout is reported as `timedOut`.
+   */
+  outcome(args: readonly string[], options?: PodmanRunOptions): Promise<PodmanOutcome>;
   /** Flags that `run` and `create` need on this machine (the ulimits). */
   containerFlags(): string[];
+  /** Global flags and environment for callers that spawn the binary themselves (log streams). */
+  invocation(args: readonly string[]): { file: string; argv: string[]; env: Record<string, string> };
 }
 
 /** Global flags go before the subcommand; they select the runtime and cgroup manager. */
 export function globalFlags(config: PodmanConfig): string[] {
   const flags: string[] = [];
+  // docker has neither flag; the same config works for both CLIs.
+  if (isDocker(config)) return flags;
   if (config.runtime) flags.push('--runtime', config.runtime);
   if (config.cgroupManager) flags.push(`--cgroup-manager=${config.cgroupManager}`);
   return flags;
 }
 
+/** True when the configured CLI is docker rather than podman (no pods, no global runtime flags). */
+export function isDocker(config: PodmanConfig): boolean {
+  return /(^|\/)docker$/.test(config.binary);
+}
+
+function environment(config: PodmanConfig): Record<string, string> {
+  return config.containersConf ? { CONTAINERS_CONF: config.containersConf } : {};
+}
+
+/** podman and docker word a missing image in several ways; all mean "build, load or pull it". */
+const IMAGE_MISSING =
+  /image not known|no such image|unable to find image|manifest unknown|repository .* not found|pull access denied|pinging container registry|initializing source docker:/i;
+const OBJECT_MISSING = /no such (container|pod|object|volume)|not found|does not exist|no container with/i;
+
+export function classifyFailure(stderr: string): RuntimeErrorKind {
+  if (IMAGE_MISSING.test(stderr)) return 'ImageNotFound';
+  if (OBJECT_MISSING.test(stderr)) return 'NotFound';
+  return 'Failed';
+}
+
+function notInstalled(config: PodmanConfig, command: string): RuntimeError {
+  return new RuntimeError(
+    'NotInstalled',
+    `${config.binary} is not installed: install it (Debian: apt-get install -y podman runc) or set KEDGE_PODMAN`,
+    command,
+  );
+}
+
 export function podmanCli(config: PodmanConfig = defaultPodmanConfig): PodmanCli {
   const base = globalFlags(config);
+  const env = environment(config);
+
+  async function execute(args: readonly string[], options: PodmanRunOptions) {
+    const argv = [...base, ...args];
+    const command = [config.binary, ...argv].join(' ');
+    const timeout = options.timeoutMs ?? config.timeoutMs;
+    const result = await execa(config.binary, argv, {
+      reject: false,
+      timeout,
+      input: options.input,
+      cancelSignal: options.signal,
+      stripFinalNewline: true,
+      env,
+    });
+    const err = result as typeof result & { code?: string };
+    if (result.failed && err.code === 'ENOENT') throw notInstalled(config, command);
+    if (result.isCanceled) {
+      throw new RuntimeError('Failed', `${command} was cancelled by its caller`, command);
+    }
+    return { result, command, timeout };
+  }
+
   return {
     config,
     containerFlags: () => config.ulimits.flatMap((u) => ['--ulimit', u]),
+    invocation: (args) => ({ file: config.binary, argv: [...base, ...args], env }),
     async run(args, options = {}) {
-      const argv = [...base, ...args];
-      const command = [config.binary, ...argv].join(' ');
-      const result = await execa(config.binary, argv, {
-        reject: false,
-        timeout: config.timeoutMs,
-        input: options.input,
-        cancelSignal: options.signal,
-        stripFinalNewline: true,
-      });
+      const { result, command, timeout } = await execute(args, options);
       if (result.failed) {
-        const err = result as typeof result & { code?: string };
-        if (err.code === 'ENOENT') {
-          throw new RuntimeError(
-            'NotInstalled',
-            `${config.binary} is not installed: install it (Debian: apt-get install -y podman runc) or set KEDGE_PODMAN`,
-            command,
-          );
-        }
         if (result.timedOut) {
-          throw new RuntimeError('Timeout', `${command} timed out after ${config.timeoutMs} ms`, command);
+          throw new RuntimeError('Timeout', `${command} timed out after ${timeout} ms`, command);
         }
         const stderr = String(result.stderr ?? '');
-        const kind: RuntimeErrorKind =
-          /no such (container|pod|image|object|volume)|not found|does not exist/i.test(stderr)
-            ? 'NotFound'
-            : 'Failed';
         throw new RuntimeError(
-          kind,
+          classifyFailure(stderr),
           `${command} failed (exit ${result.exitCode}): ${stderr.trim() || 'no output'}`,
           command,
           result.exitCode,
@@ -103,6 +163,15 @@ export function podmanCli(config: PodmanConfig = defaultPodmanConfig): PodmanCli
         );
       }
       return { stdout: String(result.stdout), stderr: String(result.stderr) };
+    },
+    async outcome(args, options = {}) {
+      const { result } = await execute(args, options);
+      return {
+        stdout: String(result.stdout ?? ''),
+        stderr: String(result.stderr ?? ''),
+        exitCode: result.exitCode ?? -1,
+        timedOut: result.timedOut,
+      };
     },
   };
 }
