@@ -1,0 +1,10 @@
+export { checkEnvelope, envelopeOnlyAdmission, type ObjectAdmission } from './admission.ts';
+export { apiAdmission } from './api-admission.ts';
+export type { ObjectBackend, WatchEvent, WatchOptions, WatchStream } from './backend.ts';
+export { maxBodyBytes } from './body.ts';
+export type { ServerVersion } from './discovery/documents.ts';
+export type { Authenticator, Authorizer, DispatchOptions } from './dispatch.ts';
+export { defaultWatchLimits, type WatchLimits } from './handlers/watch.ts';
+export { LocalBackend } from './local-backend.ts';
+export { applyPatch, isPatchContentType, patchContentTypes } from './patch/index.ts';
+export { type ApiServer, type ApiServerOptions, createApiServer } from './server.ts';
