@@ -270,3 +270,22 @@ describe('registry and tables', () => {
     expect(humanDuration(52 * 3600)).toBe('2d4h');
   });
 });
+
+describe('service port names', () => {
+  function service(portName: string): KubeObject {
+    return {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { selector: { app: 'web' }, ports: [{ name: portName, port: 80, targetPort: 8080 }] },
+    } as KubeObject;
+  }
+
+  it('accepts the digits-only names that kubectl create service generates', () => {
+    expect(validateCreate('/services', service('80-8080'))).toBeUndefined();
+  });
+
+  it('still rejects names that are not DNS labels', () => {
+    expect(validateCreate('/services', service('Not_A_Label'))?.message).toMatch(/spec\.ports\[0\]\.name/);
+  });
+});

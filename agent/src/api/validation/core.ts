@@ -9,7 +9,7 @@ import {
   tooLong,
 } from '../field-errors.ts';
 import { validateEnum, validateLabels, validatePortNumber, validateQuantity } from './meta.ts';
-import { configMapKey, dns1123Subdomain, ipAddress, portName } from './names.ts';
+import { configMapKey, dns1123Label, dns1123Subdomain, ipAddress } from './names.ts';
 import { validatePortRef } from './pod.ts';
 
 type Loose = Record<string, unknown>;
@@ -37,7 +37,9 @@ export function validateServiceSpec(spec: Loose): FieldError[] {
     const name = typeof p.name === 'string' ? p.name : '';
     if (ports.length > 1 && name === '') errs.push(required(pp.child('name')));
     if (name !== '') {
-      for (const m of portName(name)) errs.push(invalid(pp.child('name'), name, m));
+      // Service port names are DNS labels (kubectl create service names them "80-8080"); the
+      // "must contain a letter" rule of IANA_SVC_NAME applies to container ports only.
+      for (const m of dns1123Label(name)) errs.push(invalid(pp.child('name'), name, m));
       if (names.has(name)) errs.push(duplicate(pp.child('name'), name));
       names.add(name);
     }
