@@ -1,0 +1,508 @@
+/**
+ * One agent process, from its data directory (data-dir.ts) to a serving member of the cluster.
+ *
+ *   voter:  TLS Raft transport (CN=node-<id>) -> RaftNode over ReplicatedState (store + registry)
+ *           -> ReplicatedBackend -> API server over HTTPS (+ /kedge/v1 on the same port)
+ *           -> role events: leader -> leader components start; anything else -> they abort
+ *           -> joined voter: learner until caught up, then asks the leader to promote it
+ *   worker: no replica: HTTPS endpoint that forwards every request to a voter (api-forwarder.ts),
+ *           refreshing the voters' addresses from /kedge/v1/members
+ */
+import { readFile } from 'node:fs/promises';
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server } from 'node:https';
+import path from 'node:path';
+import { type Logger, stderrLogger } from '../../../consensus/src/node/logger.ts';
+import { createRaftNode, type RaftNode } from '../../../consensus/src/node/raft-node.ts';
+import { createTcpTransport } from '../../../consensus/src/transport/tcp-transport.ts';
+import { RESOURCES } from '../api/registry.ts';
+import { apiAdmission } from '../apiserver/api-admission.ts';
+import type { ObjectBackend } from '../apiserver/backend.ts';
+import { type ApiServer, createApiServer } from '../apiserver/server.ts';
+import { RoleAuthorizer } from '../auth/authorizer.ts';
+import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
+import { withAgents } from '../control/agent-authorizer.ts';
+import { agentProbeHealth } from '../control/agent-probe-health.ts';
+import { controlPlaneComponents } from '../control/control-plane.ts';
+import { clusterRoutes, METRICS_RESOURCES } from '../node/cluster-routes.ts';
+import { type NodeComponents, startNodeComponents } from '../node/node-agent.ts';
+import type { RouteHandler } from '../node/node-routes.ts';
+import type { Pod } from '../api/types/pod.ts';
+import { loadCa } from '../pki/certificate-authority.ts';
+import { readPemBundle } from '../pki/files.ts';
+import { callAgent } from './agent-client.ts';
+import { createApiForwarder } from './api-forwarder.ts';
+import {
+  CLUSTER_PATH_PREFIX,
+  type NodeStatus,
+  serveClusterEndpoint,
+  type VoterControl,
+  votersOf,
+} from './cluster-endpoint.ts';
+import type { RegistryState } from './cluster-registry.ts';
+import {
+  apiAddressOf,
+  dataPaths,
+  type NodeIdentity,
+  raftAddressOf,
+  readBootstrap,
+  readIdentity,
+  removeBootstrap,
+  writeIdentity,
+} from './data-dir.ts';
+import {
+  createLeaderComponentRunner,
+  type LeaderComponent,
+  type LeaderComponentRunner,
+} from './leader-components.ts';
+import { type AppliedResult, ReplicatedState, registryEntry } from './replicated-state.ts';
+import { ReplicatedBackend } from './replicated-store.ts';
+import { systemNamespaces } from './system-namespaces.ts';
+
+/** What leader components get: the API's backend (every write a Raft proposal) and the state. */
+export interface LeaderContext {
+  readonly backend: ObjectBackend;
+  readonly state: ReplicatedState;
+  readonly identity: NodeIdentity;
+  readonly logger: Logger;
+}
+
+export interface AgentOptions {
+  readonly dataDir: string;
+  readonly logger?: Logger;
+  /**
+   * Extra leader-only components (the scheduler and the controllers plug in here). The agent
+   * always runs its own: the founder's registry bootstrap and the system namespaces.
+   */
+  readonly leaderComponents?: readonly LeaderComponent<LeaderContext>[];
+  /** Raft tick (ms); elections start after 5-10 ticks without a leader. Default 100. */
+  readonly tickMs?: number;
+  /**
+   * Run the node components (kubelet, proxy, metrics; node/) and, on the leader, the scheduler
+   * and controllers (control/). Default true; false leaves a bare control-plane member.
+   */
+  readonly workloads?: boolean;
+}
+
+export interface RunningAgent {
+  readonly identity: NodeIdentity;
+  readonly apiAddress: string;
+  status(): NodeStatus;
+  stop(): Promise<void>;
+}
+
+export const KEDGE_SERVER_VERSION = { major: '1', minor: '33', gitVersion: 'v1.33.0-kedge' } as const;
+
+/** Starts the agent whose data directory is `options.dataDir`. */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const identity = await readIdentity(options.dataDir);
+  const logger = options.logger ?? stderrLogger(`agent-${identity.nodeId}`);
+  return identity.role === 'voter'
+    ? startVoter(options, identity, logger)
+    : startWorker(options, identity, logger);
+}
+
+async function loadCredentials(dataDir: string) {
+  const pkiDir = dataPaths(dataDir).pki;
+  const node = await readPemBundle(pkiDir, 'node');
+  const caPem = await readFile(path.join(pkiDir, 'ca.crt'), 'utf8');
+  return { caPem, nodeCert: { cert: node.certPem, key: node.keyPem } };
+}
+
+async function startVoter(
+  options: AgentOptions,
+  initial: NodeIdentity,
+  logger: Logger,
+): Promise<RunningAgent> {
+  const started = Date.now();
+  let identity = initial;
+  const { dataDir } = options;
+  const { caPem, nodeCert } = await loadCredentials(dataDir);
+  const caBundle = await readPemBundle(dataPaths(dataDir).pki, 'ca');
+  const ca = await loadCa(caBundle);
+  const clusterKey = JSON.parse(await readFile(dataPaths(dataDir).clusterKey, 'utf8')) as unknown;
+
+  const state = new ReplicatedState();
+  const transport = await createTcpTransport({
+    id: identity.nodeId,
+    listen: raftAddressOf(identity),
+    tls: { key: nodeCert.key, cert: nodeCert.cert, ca: caPem },
+    logger,
+  });
+  const peers = new Map<number, string>([[identity.nodeId, raftAddressOf(identity)]]);
+  // A joiner must reach the voters before it has applied the entries that name them.
+  for (const v of identity.voters) if (v.id !== identity.nodeId) peers.set(v.id, v.raftAddress);
+  const raft: RaftNode<AppliedResult> = createRaftNode<AppliedResult>({
+    id: identity.nodeId,
+    peers: identity.founder ? new Map([[identity.nodeId, raftAddressOf(identity)]]) : peers,
+    dataDir: dataPaths(dataDir).raft,
+    transport,
+    stateMachine: state,
+    join: !identity.founder,
+    logger,
+    ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+  });
+  const backend = new ReplicatedBackend(raft, state);
+  const authenticator = registryAuthenticator(state);
+
+  const context: LeaderContext = { backend, state, identity, logger };
+  const components: LeaderComponent<LeaderContext>[] = [];
+  const bootstrap = identity.founder ? await readBootstrap(dataDir) : undefined;
+  if (bootstrap) components.push(registryBootstrap(raft, dataDir, bootstrap));
+  components.push(systemNamespaces);
+  const workloads = options.workloads !== false;
+  const members = () => state.registry.members.map((m) => ({ name: m.name, apiAddress: m.apiAddress }));
+  if (workloads)
+    components.push(...controlPlaneComponents({ healthProbe: (signal) => agentProbeHealth({ members }, signal) }));
+  components.push(...(options.leaderComponents ?? []));
+  const leaderRunner: LeaderComponentRunner = createLeaderComponentRunner(components, context, logger);
+
+  const nodeStatus = (): NodeStatus => {
+    const s = raft.status();
+    const learner = s.confState.learners.includes(identity.nodeId);
+    return {
+      id: identity.nodeId,
+      name: identity.name,
+      role: s.role === 'leader' ? 'leader' : learner ? 'learner' : 'candidate',
+      raftState: s.role,
+      term: s.term,
+      leader: s.leader,
+      commit: s.commit,
+      applied: s.applied,
+      apiAddress: apiAddressOf(identity),
+      leaderComponents: leaderRunner.running(),
+      uptimeSeconds: Math.round((Date.now() - started) / 1000),
+    };
+  };
+
+  const voter: VoterControl = { raft, state, ca, caKeyPem: caBundle.keyPem, clusterKey };
+  // Agents (node certificates) may use the API for their node components.
+  const authorizer = withAgents(new RoleAuthorizer([]));
+  const extraRoutes: RouteHandler[] = [];
+  if (workloads)
+    extraRoutes.push(
+      clusterRoutes({
+        authenticate: (header) => authenticator.authenticate(header),
+        authorize: (who, attributes) => authorizer.authorize(who, attributes),
+        members,
+        getPod: async (namespace, name) =>
+          (await backend.get({ group: '', resource: 'pods', namespace, name })) as Pod,
+        caPem,
+        nodeCert,
+      }),
+    );
+  const api: ApiServer = createApiServer({
+    backend,
+    // The metrics API is served by node/cluster-routes.ts; listed here for discovery (kubectl top).
+    resources: workloads ? [...RESOURCES, ...METRICS_RESOURCES] : RESOURCES,
+    authenticator,
+    authorizer,
+    admission: apiAdmission,
+    version: KEDGE_SERVER_VERSION,
+    tls: { cert: nodeCert.cert, key: nodeCert.key, clientCa: caPem },
+    onInternalError: (error, req) =>
+      logger.error('API request failed', {
+        method: req.method,
+        path: req.url,
+        error: (error as Error).message,
+      }),
+  });
+  routeClusterPaths(api.server, extraRoutes, (req, res) =>
+    serveClusterEndpoint(
+      {
+        identity: () => identity,
+        caPem,
+        nodeCert,
+        authenticate: (header) => authenticator.authenticate(header),
+        nodeStatus,
+        voter,
+        logger,
+      },
+      req,
+      res,
+    ),
+  );
+
+  raft.on('role', ({ role, term }) => {
+    if (role === 'leader') leaderRunner.leading(term);
+    else leaderRunner.notLeading();
+  });
+  raft.on('stopped', ({ error }) => {
+    leaderRunner.notLeading();
+    if (error) logger.error('raft stopped after a fatal error', { error: error.message });
+  });
+  await raft.start();
+  await api.listen(identity.apiPort, identity.advertise);
+  let node: NodeComponents | undefined;
+  if (workloads) {
+    node = await startNodeComponents({
+      nodeName: identity.name,
+      address: identity.advertise,
+      dataDir,
+      caPem,
+      nodeCert,
+      apiUpstreams: () => [
+        apiAddressOf(identity),
+        ...votersOf(state.registry.members)
+          .map((v) => v.apiAddress)
+          .filter((a) => a !== apiAddressOf(identity)),
+      ],
+      authenticate: (header) => authenticator.authenticate(header),
+      logger,
+    });
+    extraRoutes.unshift(node.routes);
+  }
+  logger.info('agent serving', {
+    id: identity.nodeId,
+    role: 'voter',
+    api: apiAddressOf(identity),
+    raft: raftAddressOf(identity),
+  });
+
+  const promotion = new AbortController();
+  if (!identity.promoted) {
+    void askForPromotion(raft, identity, caPem, nodeCert, logger, promotion.signal).then(async (done) => {
+      if (!done) return;
+      identity = { ...identity, promoted: true };
+      await writeIdentity(dataDir, identity);
+    });
+  }
+
+  return {
+    identity,
+    apiAddress: apiAddressOf(identity),
+    status: nodeStatus,
+    async stop() {
+      promotion.abort();
+      await node?.stop();
+      await leaderRunner.stop();
+      await api.close();
+      await raft.stop();
+    },
+  };
+}
+
+/** The founder's first leadership: commit the registry that `kedge init` prepared, once. */
+function registryBootstrap(
+  raft: RaftNode<AppliedResult>,
+  dataDir: string,
+  bootstrap: NonNullable<Awaited<ReturnType<typeof readBootstrap>>>,
+): LeaderComponent<LeaderContext> {
+  return {
+    name: 'registry-bootstrap',
+    async run({ state, identity }) {
+      if (state.registry.clusterId === '') {
+        const applied = await raft.propose(
+          registryEntry({
+            op: 'bootstrap',
+            clusterId: identity.clusterId,
+            desiredVoters: bootstrap.desiredVoters,
+            founder: {
+              id: identity.nodeId,
+              name: identity.name,
+              role: 'voter',
+              apiAddress: apiAddressOf(identity),
+              raftAddress: raftAddressOf(identity),
+              joinedAt: new Date().toISOString(),
+            },
+            joinTokens: bootstrap.joinTokens,
+            users: bootstrap.users,
+          }),
+        );
+        if (applied.kind !== 'registry' || !applied.result.ok) {
+          throw new Error(`bootstrap refused: ${JSON.stringify(applied.result)}`);
+        }
+      }
+      await removeBootstrap(dataDir);
+    },
+  };
+}
+
+/** A joined voter: once it has applied what the leader had committed at join, it asks to vote. */
+async function askForPromotion(
+  raft: RaftNode<AppliedResult>,
+  identity: NodeIdentity,
+  caPem: string,
+  nodeCert: { cert: string; key: string },
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const target = identity.catchUpIndex ?? 1;
+  while (!signal.aborted && raft.status().applied < target) await sleep(50);
+  let candidates = identity.voters.map((v) => v.apiAddress).filter((a) => a !== apiAddressOf(identity));
+  let attempt = 0;
+  while (!signal.aborted) {
+    const address = candidates[attempt++ % Math.max(1, candidates.length)];
+    if (address === undefined) return false;
+    try {
+      const reply = await callAgent(address, '/kedge/v1/promote', {
+        method: 'POST',
+        body: {},
+        ca: caPem,
+        clientCert: nodeCert,
+        timeoutMs: 20_000,
+      });
+      if (reply.status === 200) {
+        logger.info('promoted to voter', { voters: reply.json?.voters });
+        return true;
+      }
+      const leader = reply.headers['x-kedge-leader'];
+      if (typeof leader === 'string') candidates = [leader, ...candidates.filter((a) => a !== leader)];
+      logger.info('promotion not yet accepted', { status: reply.status, message: reply.json?.message });
+    } catch (error) {
+      logger.info('promotion request failed; retrying', { address, error: (error as Error).message });
+    }
+    await sleep(200);
+  }
+  return false;
+}
+
+async function startWorker(
+  options: AgentOptions,
+  initial: NodeIdentity,
+  logger: Logger,
+): Promise<RunningAgent> {
+  const started = Date.now();
+  let identity = initial;
+  const { caPem, nodeCert } = await loadCredentials(options.dataDir);
+  let upstreams = identity.voters.map((v) => v.apiAddress);
+  const forward = createApiForwarder({ upstreams: () => upstreams, ca: caPem, logger });
+  const nodeStatus = (): NodeStatus => ({
+    id: identity.nodeId,
+    name: identity.name,
+    role: 'worker',
+    raftState: '',
+    term: 0,
+    leader: 0,
+    commit: 0,
+    applied: 0,
+    apiAddress: apiAddressOf(identity),
+    leaderComponents: [],
+    uptimeSeconds: Math.round((Date.now() - started) / 1000),
+  });
+  const endpoint = {
+    identity: () => identity,
+    caPem,
+    nodeCert,
+    // A worker holds no users: it authenticates nothing itself and forwards instead.
+    authenticate: (): Identity | undefined => undefined,
+    nodeStatus,
+    logger,
+  };
+  let node: NodeComponents | undefined;
+  const server: Server = createHttpsServer(
+    { cert: nodeCert.cert, key: nodeCert.key, ca: caPem, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      // This node's own endpoints (node/node-routes.ts) are answered here.
+      if (node?.routes(req, res)) return;
+      // The CA, and this worker's own status for a member aggregating the cluster's; the rest
+      // (the Kubernetes API, /kedge/v1/cluster, joins) is a voter's to answer.
+      if (req.url === '/kedge/v1/ca' || (req.url === '/kedge/v1/node' && isNodeClient(req))) {
+        serveClusterEndpoint(endpoint, req, res);
+      } else forward(req, res);
+    },
+  );
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(identity.apiPort, identity.advertise, () => resolve());
+  });
+  if (options.workloads !== false) {
+    node = await startNodeComponents({
+      nodeName: identity.name,
+      address: identity.advertise,
+      dataDir: options.dataDir,
+      caPem,
+      nodeCert,
+      // The node speaks to the voters itself: its own forwarder would drop its certificate.
+      apiUpstreams: () => upstreams,
+      logger,
+    });
+  }
+  logger.info('agent serving', {
+    id: identity.nodeId,
+    role: 'worker',
+    api: apiAddressOf(identity),
+    voters: upstreams,
+  });
+
+  // Voters change (joins, replacements): keep the forwarding list current.
+  const refresh = setInterval(() => {
+    void (async () => {
+      for (const address of upstreams) {
+        try {
+          const reply = await callAgent(address, '/kedge/v1/members', {
+            ca: caPem,
+            clientCert: nodeCert,
+            timeoutMs: 1000,
+          });
+          if (reply.status !== 200) continue;
+          const voters = votersOf((reply.json as Pick<RegistryState, 'members'>).members);
+          const next = voters.map((v) => v.apiAddress);
+          if (next.length > 0 && next.join(',') !== upstreams.join(',')) {
+            upstreams = next;
+            identity = { ...identity, voters };
+            await writeIdentity(options.dataDir, identity);
+            logger.info('voters changed', { voters: next });
+          }
+          return;
+        } catch (error) {
+          logger.debug('voter did not answer the members refresh', {
+            address,
+            error: (error as Error).message,
+          });
+        }
+      }
+    })();
+  }, 5000);
+
+  return {
+    identity,
+    apiAddress: apiAddressOf(identity),
+    status: nodeStatus,
+    async stop() {
+      clearInterval(refresh);
+      await node?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function isNodeClient(req: IncomingMessage): boolean {
+  const socket = req.socket as IncomingMessage['socket'] & { authorized?: boolean };
+  return socket.authorized === true;
+}
+
+/** Puts /kedge/v1/* in front of the API server's own request handler on the same port. */
+function routeClusterPaths(
+  server: HttpServer,
+  extra: readonly RouteHandler[],
+  cluster: (req: IncomingMessage, res: ServerResponse) => void,
+): void {
+  const [api] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  if (api === undefined) throw new Error('the API server has no request handler to route around');
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    // Node endpoints, the metrics API and pod logs first (node/): the API server has no hook.
+    for (const route of extra) if (route(req, res)) return;
+    if ((req.url ?? '').startsWith(CLUSTER_PATH_PREFIX)) cluster(req, res);
+    else api(req, res);
+  });
+}
+
+/** Bearer tokens of the replicated users, rebuilt whenever the registry changes. */
+function registryAuthenticator(state: ReplicatedState): {
+  authenticate(header: string | undefined): Identity | undefined;
+} {
+  let tokens = new TokenAuthenticator(state.registry.users);
+  state.onRegistryChange((registry) => {
+    tokens = new TokenAuthenticator(registry.users);
+  });
+  return { authenticate: (header) => tokens.authenticate(header) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,89 @@
+// `kedge cluster status`: members, roles, term, leader, commit/applied index, lag and health, from
+// the /kedge/v1/cluster endpoint of the agent the kubeconfig (or a local cluster's dir) names.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { callAgent } from '../../../agent/src/cluster/agent-client.ts';
+import type { CommandSpec } from '../command.ts';
+
+interface Endpoint {
+  address: string;
+  caPem: string;
+  token: string;
+}
+
+async function endpointOf(kubeconfigFile: string): Promise<Endpoint> {
+  const config = parse(await readFile(kubeconfigFile, 'utf8'));
+  const contextName = config['current-context'];
+  const context = config.contexts?.find((c: { name: string }) => c.name === contextName)?.context;
+  const cluster = config.clusters?.find((c: { name: string }) => c.name === context?.cluster)?.cluster;
+  const user = config.users?.find((u: { name: string }) => u.name === context?.user)?.user;
+  if (!cluster?.server || !user?.token)
+    throw new Error(`${kubeconfigFile} has no server or token in its current context`);
+  return {
+    address: new URL(cluster.server).host,
+    caPem: Buffer.from(cluster['certificate-authority-data'] ?? '', 'base64').toString('utf8'),
+    token: user.token,
+  };
+}
+
+export const clusterCommand: CommandSpec = {
+  name: 'cluster',
+  group: 'cluster',
+  summary: 'Cluster membership: members, roles, term, leader, commit/applied index, lag, health',
+  usage: 'kedge cluster status [--kubeconfig F | --dir D]',
+  subcommands: ['status'],
+  flags: [{ name: 'dir', type: 'string', help: 'A local cluster made by `kedge up` (uses its kubeconfig)' }],
+  run: async (inv) => {
+    if (inv.args[0] !== 'status') {
+      inv.err('usage: kedge cluster status [--kubeconfig F | --dir D]\n');
+      return 2;
+    }
+    const dir = inv.flags.string('dir');
+    const file =
+      inv.flags.string('kubeconfig') ??
+      (dir !== undefined ? path.join(dir, 'kubeconfig') : undefined) ??
+      inv.env.KUBECONFIG ??
+      path.join(os.homedir(), '.kedge', 'local', 'kubeconfig');
+    const endpoint = await endpointOf(file);
+    const reply = await callAgent(endpoint.address, '/kedge/v1/cluster', {
+      ca: endpoint.caPem,
+      token: endpoint.token,
+    });
+    if (reply.status !== 200) {
+      inv.err(`error: ${endpoint.address} answered ${reply.status}: ${reply.json?.message ?? reply.text}\n`);
+      return 1;
+    }
+    const c = reply.json;
+    inv.out(
+      `cluster ${c.clusterId}  term ${c.term}  leader node ${c.leader}  voters wanted ${c.desiredVoters}\n`,
+    );
+    const rows: string[][] = [
+      ['ID', 'NAME', 'ROLE', 'ADDRESS', 'TERM', 'COMMIT', 'APPLIED', 'LAG', 'HEALTH'],
+    ];
+    for (const m of c.members) {
+      const s = m.status ?? {};
+      rows.push([
+        String(m.id),
+        m.name,
+        s.role ?? m.role,
+        m.apiAddress,
+        String(s.term ?? '-'),
+        String(s.commit ?? '-'),
+        String(s.applied ?? '-'),
+        m.lag === undefined || m.lag === null ? '-' : String(m.lag),
+        m.health,
+      ]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    for (const r of rows)
+      inv.out(
+        `${r
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
+    return c.members.every((m: { health: string }) => m.health === 'healthy') ? 0 : 1;
+  },
+};
