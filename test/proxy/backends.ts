@@ -53,7 +53,13 @@ export async function udpEchoBackend(name: string, ip: string): Promise<{ port: 
 }
 
 /** GET http://host:port/ and return the body; rejects on any failure. */
-export function fetchName(host: string, port: number, agent?: Agent, localAddress?: string): Promise<string> {
+export function fetchName(
+  host: string,
+  port: number,
+  agent?: Agent,
+  localAddress?: string,
+  timeoutMs = 3000,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = get(
       { host, port, path: '/', agent: agent ?? false, ...(localAddress ? { localAddress } : {}) },
@@ -68,6 +74,6 @@ export function fetchName(host: string, port: number, agent?: Agent, localAddres
       },
     );
     req.on('error', reject);
-    req.setTimeout(3000, () => req.destroy(new Error('timeout')));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
   });
 }

@@ -27,6 +27,7 @@ export type * from './types/batch.ts';
 export type * from './types/coordination.ts';
 export type * from './types/core.ts';
 export type * from './types/meta.ts';
+export type * from './types/networking.ts';
 export type * from './types/pod.ts';
 export { validateCreate, validateObject, validateUpdate } from './validation/index.ts';
 export * as names from './validation/names.ts';

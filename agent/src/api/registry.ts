@@ -182,6 +182,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
     all: true,
   }),
   info({ group: 'coordination.k8s.io', kind: 'Lease', resource: 'leases' }),
+  info({
+    group: 'networking.k8s.io',
+    kind: 'Ingress',
+    resource: 'ingresses',
+    shortNames: ['ing'],
+    subresources: ['status'],
+  }),
 ];
 
 const byGroupResource = new Map(RESOURCES.map((r) => [`${r.group}/${r.resource}`, r]));

@@ -16,6 +16,7 @@ import type {
   ServiceAccount,
 } from './types/core.ts';
 import type { KubeObject, TableColumnDefinition } from './types/meta.ts';
+import type { Ingress } from './types/networking.ts';
 import type { Pod } from './types/pod.ts';
 
 export type Cell = string | number | boolean;
@@ -342,6 +343,19 @@ export const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
   ],
   'coordination.k8s.io/leases': [NAME, col('Holder', (o) => (o as Lease).spec?.holderIdentity ?? ''), AGE],
+  'networking.k8s.io/ingresses': [
+    NAME,
+    col('Class', (o) => (o as Ingress).spec?.ingressClassName ?? '<none>'),
+    col('Hosts', (o) => {
+      const hosts = ((o as Ingress).spec?.rules ?? []).map((r) => r.host ?? '*');
+      return hosts.length > 0 ? hosts.join(',') : '*';
+    }),
+    col('Address', (o) =>
+      ((o as Ingress).status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname ?? '').join(','),
+    ),
+    col('Ports', (o) => ((o as Ingress).spec?.tls?.length ? '80, 443' : '80')),
+    AGE,
+  ],
 };
 
 /** Kind-less fallback: what a server shows for kinds without a custom Table. */

@@ -24,6 +24,7 @@ import {
 import { jsonEqualValues } from './equal.ts';
 import { type NameValidator, validateObjectMeta } from './meta.ts';
 import { dns1035Label, dns1123Label, dns1123Subdomain } from './names.ts';
+import { validateIngressSpec } from './networking.ts';
 import { validatePodSpec } from './pod.ts';
 import { validateImmutableFields } from './update.ts';
 import {
@@ -107,6 +108,9 @@ export function validateObject(resource: string, o: KubeObject): FieldError[] {
       break;
     case 'coordination.k8s.io/leases':
       errs.push(...validateLeaseSpec(x.spec as Loose | undefined));
+      break;
+    case 'networking.k8s.io/ingresses':
+      errs.push(...validateIngressSpec(spec));
       break;
   }
   return errs;

@@ -1,0 +1,56 @@
+/** networking.k8s.io/v1 kinds: Ingress. */
+import { type FieldError, FieldPath, invalid, required } from '../field-errors.ts';
+import { validateEnum } from './meta.ts';
+import { dns1123Subdomain } from './names.ts';
+
+type Loose = Record<string, unknown>;
+const SPEC = new FieldPath('spec');
+const PATH_TYPES = ['Exact', 'Prefix', 'ImplementationSpecific'];
+
+function validateBackend(b: unknown, path: FieldPath): FieldError[] {
+  const backend = (b ?? {}) as Loose;
+  const svc = backend.service as Loose | undefined;
+  if (!svc && !backend.resource)
+    return [required(path, 'one backend (service or resource) must be specified')];
+  if (!svc) return [];
+  const errs: FieldError[] = [];
+  if (typeof svc.name !== 'string' || svc.name === '') errs.push(required(path.child('service', 'name')));
+  const port = (svc.port ?? {}) as Loose;
+  const hasName = typeof port.name === 'string' && port.name !== '';
+  const hasNumber = port.number !== undefined;
+  if (hasName === hasNumber)
+    errs.push(
+      invalid(path.child('service', 'port'), svc.port ?? {}, 'exactly one of name or number must be set'),
+    );
+  else if (hasNumber && (typeof port.number !== 'number' || port.number < 1 || port.number > 65535))
+    errs.push(
+      invalid(path.child('service', 'port', 'number'), port.number, 'must be between 1 and 65535, inclusive'),
+    );
+  return errs;
+}
+
+export function validateIngressSpec(spec: Loose): FieldError[] {
+  const errs: FieldError[] = [];
+  const rules = (spec.rules ?? []) as Loose[];
+  if (rules.length === 0 && !spec.defaultBackend)
+    errs.push(invalid(SPEC, spec, 'either `defaultBackend` or `rules` must be specified'));
+  if (spec.defaultBackend) errs.push(...validateBackend(spec.defaultBackend, SPEC.child('defaultBackend')));
+  rules.forEach((rule, i) => {
+    const rp = SPEC.child('rules').index(i);
+    const host = rule.host;
+    if (typeof host === 'string' && host !== '') {
+      const bare = host.startsWith('*.') ? host.slice(2) : host;
+      for (const m of dns1123Subdomain(bare)) errs.push(invalid(rp.child('host'), host, m));
+    }
+    const paths = ((rule.http as Loose | undefined)?.paths ?? []) as Loose[];
+    paths.forEach((p, j) => {
+      const pp = rp.child('http', 'paths').index(j);
+      errs.push(...validateEnum(p.pathType, PATH_TYPES, pp.child('pathType'), true));
+      const path = p.path;
+      if (p.pathType !== 'ImplementationSpecific' && (typeof path !== 'string' || !path.startsWith('/')))
+        errs.push(invalid(pp.child('path'), path ?? '', 'must be an absolute path'));
+      errs.push(...validateBackend(p.backend, pp.child('backend')));
+    });
+  });
+  return errs;
+}
