@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # podman/runc/busybox-static: containers; etcd: the store benchmark's anchor and external datastore tests;
-# iproute2: network namespaces for partition tests; openssl: test certificates; chromium: dashboard tests.
-packages=(podman runc busybox-static etcd-server etcd-client iproute2 openssl ca-certificates chromium)
+# iproute2: network namespaces for partition tests; openssl: test certificates; chromium: dashboard tests; nftables: the kernel proxy path.
+packages=(podman runc busybox-static etcd-server etcd-client iproute2 openssl ca-certificates chromium nftables)
 
 missing=()
 for p in "${packages[@]}"; do
