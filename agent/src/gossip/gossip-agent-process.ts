@@ -5,13 +5,19 @@
  *   node agent/src/gossip/gossip-agent-process.ts <config.json>
  *
  * config.json: { nodeId, dataDir, listen: [multiaddr], members: [{nodeId, peerId, addresses}],
- *                timing?: {...}, preSharedKeyFile?: path }
+ *                timing?: {...}, preSharedKeyFile?: path,
+ *                proxy?: { services: [ProxyService], nodeAddresses: [ip] } }
+ * With `proxy`, the process also runs this node's userspace ServiceProxy (loopback mode) fed by its
+ * own gossip view: a node's whole service data plane, without any control plane.
  * stdin:  one JSON line per command: {"endpoints": [EndpointEntry...]}
- * stdout: one JSON line per event: ready {peerId, addresses}, member {...}, endpoints {view, at}
+ *         {"blockMs": n}   busy-loops n ms, as an overloaded or stuck agent would (for failure-detector tests)
+ *         {"status": true} prints a status event
+ * stdout: one JSON line per event: ready {peerId, addresses}, member {...}, endpoints {view, at},
+ *         status {health (local health score), members (membership digest)}
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { EndpointEntry } from '@kedge/proxy';
+import { type EndpointEntry, type ProxyService, ServiceProxy } from '@kedge/proxy';
 import { GossipError } from './gossip-error.ts';
 import { type ClusterMember, GossipHost, type GossipTiming } from './gossip-host.ts';
 import { loadOrCreateNodeIdentity } from './node-identity.ts';
@@ -23,6 +29,7 @@ interface ProcessConfig {
   members: ClusterMember[];
   timing?: Partial<GossipTiming>;
   preSharedKeyFile?: string;
+  proxy?: { services: ProxyService[]; nodeAddresses: string[] };
 }
 
 function emit(event: string, body: object): void {
@@ -55,8 +62,25 @@ async function main(): Promise<number> {
     return 1;
   }
   host.addEventListener('member', (e) => emit('member', (e as CustomEvent).detail as object));
-  host.addEventListener('endpoints', () => emit('endpoints', { view: Object.fromEntries(host.view()) }));
+  const proxy = config.proxy
+    ? new ServiceProxy({
+        clusterIpMode: 'loopback',
+        nodeAddresses: config.proxy.nodeAddresses,
+        drainMs: 1000,
+      })
+    : undefined;
+  const reportProxyErrors = (errors: { message: string }[]) => {
+    for (const e of errors) console.error(`kedge proxy: ${e.message}`);
+  };
+  host.addEventListener('endpoints', () => {
+    emit('endpoints', { view: Object.fromEntries(host.view()) });
+    void proxy?.setEndpoints(host.view()).then(reportProxyErrors);
+  });
   await host.start();
+  if (proxy && config.proxy) {
+    reportProxyErrors(await proxy.setEndpoints(host.view()));
+    reportProxyErrors(await proxy.setServices(config.proxy.services));
+  }
   emit('ready', {
     peerId: identity.peerId,
     addresses: host.addresses(),
@@ -66,14 +90,22 @@ async function main(): Promise<number> {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (line.trim() === '') return;
-    const cmd = JSON.parse(line) as { endpoints?: EndpointEntry[] };
+    const cmd = JSON.parse(line) as { endpoints?: EndpointEntry[]; blockMs?: number; status?: boolean };
     if (cmd.endpoints) host.setLocalEndpoints(cmd.endpoints);
+    if (cmd.status) emit('status', { health: host.health.score, members: host.membership.digest() });
+    if (typeof cmd.blockMs === 'number') {
+      const until = Date.now() + cmd.blockMs;
+      while (Date.now() < until) {
+        // Deliberately hog the event loop: nothing else in this process runs meanwhile.
+      }
+    }
   });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
     lines.once('close', resolve);
   });
+  await proxy?.close();
   await host.stop();
   return 0;
 }

@@ -3,9 +3,8 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import type { EndpointEntry, EndpointView, OriginState } from '@kedge/proxy';
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Libp2p, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { type Ping, ping } from '@libp2p/ping';
 import { preSharedKey } from '@libp2p/pnet';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
@@ -15,13 +14,14 @@ import { EndpointTable } from './endpoint-table.ts';
 import { EndpointTableFile } from './endpoint-table-file.ts';
 import { GossipError } from './gossip-error.ts';
 import { decodeMessage, encodeMessage, type GossipMessage } from './gossip-messages.ts';
-import { type MemberEvent, Membership } from './membership.ts';
+import { defaultLocalHealth, LocalHealth } from './local-health.ts';
+import { type MemberEvent, Membership, type MemberUpdate } from './membership.ts';
 import type { NodeIdentity } from './node-identity.ts';
+import { ProbeProtocol } from './probe-protocol.ts';
 import { defaultProbeTiming, type ProbeTiming, SwimProber } from './swim-prober.ts';
 
 export const ENDPOINTS_TOPIC = 'kedge/endpoints/1';
 export const MEMBERS_TOPIC = 'kedge/members/1';
-const PING_REQ_PROTOCOL = '/kedge/swim/ping-req/1.0.0';
 
 /** One entry of the cluster's member list: node name -> peer id (and where to reach it). */
 export interface ClusterMember {
@@ -38,7 +38,16 @@ export interface GossipTiming extends ProbeTiming {
   readonly fullStateIntervalMs: number;
   /** Members we are not connected to are dialled again this often (partitions heal, restarts return). */
   readonly reconnectIntervalMs: number;
-  readonly suspicionTimeoutMs: number;
+  /** Suspicion timeout once enough members confirmed it (Lifeguard). */
+  readonly suspicionMinMs: number;
+  /** Suspicion timeout while only we suspect the member: time for a slow one to refute. */
+  readonly suspicionMaxMs: number;
+  /** Independent confirmations that bring the suspicion timeout down to the minimum. */
+  readonly suspicionConfirmations: number;
+  /** Local health score cap: probe period and timeouts stretch up to (score + 1) times. */
+  readonly healthMaxScore: number;
+  /** Timer drift beyond this counts as a lagging event loop (raises the local health score). */
+  readonly lagThresholdMs: number;
 }
 
 export const defaultGossipTiming: GossipTiming = {
@@ -46,7 +55,11 @@ export const defaultGossipTiming: GossipTiming = {
   heartbeatMs: 250,
   fullStateIntervalMs: 2000,
   reconnectIntervalMs: 1000,
-  suspicionTimeoutMs: 1000,
+  suspicionMinMs: 1000,
+  suspicionMaxMs: 5000,
+  suspicionConfirmations: 3,
+  healthMaxScore: defaultLocalHealth.maxScore,
+  lagThresholdMs: defaultLocalHealth.lagThresholdMs,
 };
 
 export interface GossipHostOptions {
@@ -72,7 +85,7 @@ export interface GossipHostEvents {
   endpoints: CustomEvent<EndpointView>;
 }
 
-type Services = { identify: unknown; ping: Ping; pubsub: GossipSub };
+type Services = { identify: unknown; pubsub: GossipSub };
 
 /**
  * One agent's gossip: a libp2p host (TCP, Noise, yamux, identify, ping, gossipsub) admitting only
@@ -83,6 +96,8 @@ export class GossipHost extends EventTarget {
   readonly nodeId: string;
   readonly table: EndpointTable;
   readonly membership: Membership;
+  /** Lifeguard's Local Health Multiplier: how much this agent distrusts its own timing right now. */
+  readonly health: LocalHealth;
   readonly gater: ClusterGater;
   readonly #o: GossipHostOptions;
   readonly #timing: GossipTiming;
@@ -108,7 +123,15 @@ export class GossipHost extends EventTarget {
       selfNodeId: options.nodeId,
       selfIncarnation: this.table.localState().incarnation,
       members: options.members.map((m) => m.nodeId),
-      suspicionTimeoutMs: this.#timing.suspicionTimeoutMs,
+      suspicion: {
+        minMs: this.#timing.suspicionMinMs,
+        maxMs: this.#timing.suspicionMaxMs,
+        confirmations: this.#timing.suspicionConfirmations,
+      },
+    });
+    this.health = new LocalHealth({
+      maxScore: this.#timing.healthMaxScore,
+      lagThresholdMs: this.#timing.lagThresholdMs,
     });
     this.gater = new ClusterGater([]);
     this.#indexMembers(options.members);
@@ -152,7 +175,6 @@ export class GossipHost extends EventTarget {
       connectionManager: { dialTimeout: 2000 },
       services: {
         identify: identify(),
-        ping: ping({ timeout: t.probeTimeoutMs + t.indirectTimeoutMs }),
         pubsub: gossipsub({
           heartbeatInterval: t.heartbeatMs,
           floodPublish: true,
@@ -177,19 +199,19 @@ export class GossipHost extends EventTarget {
       const node = this.#nodeByPeer.get(evt.detail.toString());
       if (node && this.membership.status(node) !== 'dead') void this.#prober?.probe(node);
     });
-    await libp2p.handle(PING_REQ_PROTOCOL, (stream) => this.#servePingReq(stream));
+    const probes = new ProbeProtocol({
+      libp2p,
+      peerOf: (nodeId) => this.#peerOf(nodeId),
+      onPinged: (suspectedAt) => this.#prober?.pinged(suspectedAt) ?? this.membership.selfIncarnation,
+    });
+    await probes.handle();
 
     this.#prober = new SwimProber({
       membership: this.membership,
       timing: t,
-      transport: {
-        ping: async (nodeId, signal) => {
-          await libp2p.services.ping.ping(this.#peerOf(nodeId), { signal });
-        },
-        pingThrough: (helper, target, timeoutMs, signal) =>
-          this.#askPingReq(helper, target, timeoutMs, signal),
-      },
-      gossip: (updates) => this.#publish(MEMBERS_TOPIC, { type: 'members', digest: false, updates }),
+      health: this.health,
+      transport: probes,
+      gossip: (updates) => this.#publishMembers(updates),
       report: (events) => this.#onMemberEvents(events),
     });
     await libp2p.start();
@@ -243,9 +265,9 @@ export class GossipHost extends EventTarget {
     }
   }
 
-  #peerOf(nodeId: string): PeerId {
+  #peerOf(nodeId: string): PeerId | GossipError {
     const m = this.#members.get(nodeId);
-    if (!m) throw new GossipError('NotFound', `node ${nodeId} is not in the cluster member list`);
+    if (!m) return new GossipError('NotFound', `node ${nodeId} is not in the cluster member list`);
     return peerIdFromString(m.peerId);
   }
 
@@ -270,15 +292,9 @@ export class GossipHost extends EventTarget {
       return;
     }
     if (msg.type === 'members') {
-      const now = Date.now();
-      const events: MemberEvent[] = [];
-      for (const u of msg.updates) {
-        const r = this.membership.apply(u, now);
-        events.push(...r.events);
-        if (r.refutation)
-          this.#publish(MEMBERS_TOPIC, { type: 'members', digest: false, updates: [r.refutation] });
-      }
-      this.#onMemberEvents(events);
+      // A non-digest message is the signer's own observation (its suspicion, its refutation):
+      // gossipsub relays keep the original signer, so it counts once as a Lifeguard confirmation.
+      this.#prober?.hear(msg.updates, from, !msg.digest);
       return;
     }
     // Signed by the sender: an origin may only announce its own entries.
@@ -331,6 +347,10 @@ export class GossipHost extends EventTarget {
     this.#publish(MEMBERS_TOPIC, { type: 'members', digest: true, updates: this.membership.digest() });
   }
 
+  #publishMembers(updates: MemberUpdate[]): void {
+    this.#publish(MEMBERS_TOPIC, { type: 'members', digest: false, updates });
+  }
+
   #publish(topic: string, message: GossipMessage): void {
     const pubsub = this.#libp2p?.services.pubsub;
     if (!pubsub || this.#libp2p?.status !== 'started') return;
@@ -339,50 +359,5 @@ export class GossipHost extends EventTarget {
         `kedge gossip: publish on ${topic} failed (${String(err)}); the next full-state round repeats it`,
       );
     });
-  }
-
-  async #askPingReq(
-    helper: string,
-    target: string,
-    timeoutMs: number,
-    signal: AbortSignal,
-  ): Promise<boolean> {
-    const libp2p = this.#libp2p;
-    if (!libp2p) return false;
-    const stream = await libp2p.dialProtocol(this.#peerOf(helper), PING_REQ_PROTOCOL, { signal });
-    const answer = new Promise<boolean>((resolve) => {
-      stream.addEventListener('message', (evt) => resolve(evt.data.subarray()[0] === 1), { once: true });
-      stream.addEventListener('close', () => resolve(false), { once: true });
-      signal.addEventListener('abort', () => resolve(false), { once: true });
-    });
-    stream.send(new TextEncoder().encode(JSON.stringify({ target, timeoutMs })));
-    await stream.close({ signal });
-    const ok = await answer;
-    stream.abort(new Error('ping-req done'));
-    return ok;
-  }
-
-  async #servePingReq(stream: Stream): Promise<void> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of stream) chunks.push(chunk.subarray());
-    let ok = false;
-    try {
-      const req = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks))) as {
-        target?: unknown;
-        timeoutMs?: unknown;
-      };
-      const timeoutMs = typeof req.timeoutMs === 'number' ? Math.min(req.timeoutMs, 5000) : 300;
-      if (typeof req.target === 'string' && this.#members.has(req.target) && this.#libp2p) {
-        await this.#libp2p.services.ping.ping(this.#peerOf(req.target), {
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-        ok = true;
-      }
-    } catch {
-      // The target did not answer us either (or the request was malformed): reply "no".
-      ok = false;
-    }
-    stream.send(Uint8Array.of(ok ? 1 : 0));
-    await stream.close();
   }
 }

@@ -51,6 +51,14 @@ describe('gossip hosts in one process', () => {
     cleanups.push(cleanup);
     const hosts = await Promise.all(nodes.map((n) => startHost(n, nodes)));
     await waitFor(() => hosts.every((h) => h.connectedNodes().length === 3), 10_000, 'full connectivity');
+    // A member declared dead has its entries refused: none may be, or convergence would stall.
+    const deaths: string[] = [];
+    for (const h of hosts) {
+      h.addEventListener('member', (e) => {
+        const m = (e as CustomEvent<MemberEvent>).detail;
+        if (m.status === 'dead') deaths.push(`${h.nodeId} declared ${m.nodeId} dead`);
+      });
+    }
 
     hosts[0]!.setLocalEndpoints([ep('0', '10.1.0.1')]);
     hosts[2]!.setLocalEndpoints([ep('2', '10.1.0.3')]);
@@ -81,6 +89,7 @@ describe('gossip hosts in one process', () => {
 
     hosts[0]!.setLocalEndpoints([]);
     await waitFor(() => hosts.every((h) => readyIps(h).length === 0), 5000, 'removal everywhere');
+    expect(deaths).toEqual([]);
     expect(addMs).toBeLessThan(2000);
   });
 
