@@ -5,7 +5,9 @@
  * `{"event":"serving",...}` on stdout once it serves (scripts and `kedge up` wait for it).
  */
 import path from 'node:path';
+import { stderrLogger } from '../../../consensus/src/node/logger.ts';
 import { startAgent } from './agent.ts';
+import { superviseAgent } from './agent-lifecycle.ts';
 import { hasIdentity } from './data-dir.ts';
 import { joinCluster } from './join-client.ts';
 
@@ -72,14 +74,23 @@ export async function runAgentCommand(args: readonly string[], io: CommandIo): P
   } else if (joinAddress !== undefined) {
     io.stderr.write(`${dir} already holds an agent: ignoring --join and restarting it\n`);
   }
-  const agent = await startAgent({ dataDir: dir });
+  // Supervised: the agent may restart itself in a new role (autopilot, rejoin) or leave.
+  const supervised = await superviseAgent(
+    (lifecycle) => startAgent({ dataDir: dir, lifecycle }),
+    stderrLogger('agent-supervisor'),
+  );
+  const agent = supervised.current();
   io.stdout.write(
     `${JSON.stringify({ event: 'serving', id: agent.identity.nodeId, role: agent.identity.role, api: agent.apiAddress })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await agent.stop();
+  const signalled = await Promise.race([
+    new Promise<true>((resolve) => {
+      process.once('SIGTERM', () => resolve(true));
+      process.once('SIGINT', () => resolve(true));
+    }),
+    supervised.finished.then(() => false as const),
+  ]);
+  if (signalled) await supervised.stop();
+  else io.stderr.write(`agent stopped: ${await supervised.finished}\n`);
   return 0;
 }

@@ -16,6 +16,7 @@ import { type Logger, stderrLogger } from '../../../consensus/src/node/logger.ts
 import { createRaftNode, type RaftNode } from '../../../consensus/src/node/raft-node.ts';
 import { createTcpTransport } from '../../../consensus/src/transport/tcp-transport.ts';
 import { RESOURCES } from '../api/registry.ts';
+import type { Pod } from '../api/types/pod.ts';
 import { apiAdmission } from '../apiserver/api-admission.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
 import { type ApiServer, createApiServer } from '../apiserver/server.ts';
@@ -27,11 +28,12 @@ import { controlPlaneComponents } from '../control/control-plane.ts';
 import { clusterRoutes, METRICS_RESOURCES } from '../node/cluster-routes.ts';
 import { type NodeComponents, startNodeComponents } from '../node/node-agent.ts';
 import type { RouteHandler } from '../node/node-routes.ts';
-import type { Pod } from '../api/types/pod.ts';
 import { loadCa } from '../pki/certificate-authority.ts';
 import { readPemBundle } from '../pki/files.ts';
 import { callAgent } from './agent-client.ts';
+import type { AgentLifecycle } from './agent-lifecycle.ts';
 import { createApiForwarder } from './api-forwarder.ts';
+import { autopilotComponent, workerStatusProbe } from './autopilot.ts';
 import {
   CLUSTER_PATH_PREFIX,
   type NodeStatus,
@@ -55,9 +57,11 @@ import {
   type LeaderComponent,
   type LeaderComponentRunner,
 } from './leader-components.ts';
+import { watchForRemoval } from './rejoin.ts';
 import { type AppliedResult, ReplicatedState, registryEntry } from './replicated-state.ts';
 import { ReplicatedBackend } from './replicated-store.ts';
 import { systemNamespaces } from './system-namespaces.ts';
+import { watchForVoterDesignation } from './voter-designation.ts';
 
 /** What leader components get: the API's backend (every write a Raft proposal) and the state. */
 export interface LeaderContext {
@@ -82,6 +86,8 @@ export interface AgentOptions {
    * and controllers (control/). Default true; false leaves a bare control-plane member.
    */
   readonly workloads?: boolean;
+  /** Lets the agent restart itself in a new role or stop after leaving (agent-lifecycle.ts). */
+  readonly lifecycle?: AgentLifecycle;
 }
 
 export interface RunningAgent {
@@ -150,10 +156,15 @@ async function startVoter(
   const bootstrap = identity.founder ? await readBootstrap(dataDir) : undefined;
   if (bootstrap) components.push(registryBootstrap(raft, dataDir, bootstrap));
   components.push(systemNamespaces);
+  components.push(
+    autopilotComponent({ raft, state, probeWorker: workerStatusProbe({ caPem, nodeCert }), logger }),
+  );
   const workloads = options.workloads !== false;
   const members = () => state.registry.members.map((m) => ({ name: m.name, apiAddress: m.apiAddress }));
   if (workloads)
-    components.push(...controlPlaneComponents({ healthProbe: (signal) => agentProbeHealth({ members }, signal) }));
+    components.push(
+      ...controlPlaneComponents({ healthProbe: (signal) => agentProbeHealth({ members }, signal) }),
+    );
   components.push(...(options.leaderComponents ?? []));
   const leaderRunner: LeaderComponentRunner = createLeaderComponentRunner(components, context, logger);
 
@@ -217,6 +228,7 @@ async function startVoter(
         nodeStatus,
         voter,
         logger,
+        ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
       },
       req,
       res,
@@ -268,11 +280,31 @@ async function startVoter(
     });
   }
 
+  // Removed as dead while away? Rejoin with a new id (rejoin.ts).
+  const removalWatch = options.lifecycle
+    ? watchForRemoval({
+        dataDir,
+        identity: () => identity,
+        raftStatus: () => raft.status(),
+        voterAddresses: () => [
+          ...new Set([
+            ...identity.voters.map((v) => v.apiAddress),
+            ...votersOf(state.registry.members).map((v) => v.apiAddress),
+          ]),
+        ],
+        caPem,
+        nodeCert,
+        lifecycle: options.lifecycle,
+        logger,
+      })
+    : undefined;
+
   return {
     identity,
     apiAddress: apiAddressOf(identity),
     status: nodeStatus,
     async stop() {
+      removalWatch?.stop();
       promotion.abort();
       await node?.stop();
       await leaderRunner.stop();
@@ -388,6 +420,7 @@ async function startWorker(
     authenticate: (): Identity | undefined => undefined,
     nodeStatus,
     logger,
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
   };
   let node: NodeComponents | undefined;
   const server: Server = createHttpsServer(
@@ -397,7 +430,11 @@ async function startWorker(
       if (node?.routes(req, res)) return;
       // The CA, and this worker's own status for a member aggregating the cluster's; the rest
       // (the Kubernetes API, /kedge/v1/cluster, joins) is a voter's to answer.
-      if (req.url === '/kedge/v1/ca' || (req.url === '/kedge/v1/node' && isNodeClient(req))) {
+      if (
+        req.url === '/kedge/v1/ca' ||
+        req.url === '/kedge/v1/leave' ||
+        (req.url === '/kedge/v1/node' && isNodeClient(req))
+      ) {
         serveClusterEndpoint(endpoint, req, res);
       } else forward(req, res);
     },
@@ -457,11 +494,25 @@ async function startWorker(
     })();
   }, 5000);
 
+  // The autopilot may make this worker a voter (voter-designation.ts).
+  const designationWatch = options.lifecycle
+    ? watchForVoterDesignation({
+        dataDir: options.dataDir,
+        identity: () => identity,
+        voterAddresses: () => upstreams,
+        caPem,
+        nodeCert,
+        lifecycle: options.lifecycle,
+        logger,
+      })
+    : undefined;
+
   return {
     identity,
     apiAddress: apiAddressOf(identity),
     status: nodeStatus,
     async stop() {
+      designationWatch?.stop();
       clearInterval(refresh);
       await node?.stop();
       await new Promise<void>((resolve) => {

@@ -17,16 +17,18 @@ import type { Logger } from '../../../consensus/src/node/logger.ts';
 import type { RaftNode } from '../../../consensus/src/node/raft-node.ts';
 import { ConsensusError } from '../../../consensus/src/types.ts';
 import { makeStatus } from '../api/errors.ts';
-import type { StatusReason } from '../api/types/meta.ts';
 import { certificateIdentity } from '../auth/client-certificates.ts';
 import type { Identity } from '../auth/tokens.ts';
 import type { LoadedCa } from '../pki/certificate-authority.ts';
 import { callAgent } from './agent-client.ts';
+import type { AgentLifecycle } from './agent-lifecycle.ts';
 import type { JoinTokenKind, MemberRecord, RegistryCommand, RegistryResult } from './cluster-registry.ts';
 import { RETRY_AFTER_SECONDS } from './consensus-errors.ts';
 import type { NodeIdentity } from './data-dir.ts';
+import { HttpProblem, RESPONDED, readJson, writeJson } from './endpoint-http.ts';
 import { createJoinToken, hashSecret, JoinTokenError, parseJoinToken } from './join-token.ts';
 import { issueNodeCertificate } from './node-certificate.ts';
+import { routeOperations } from './operations-endpoint.ts';
 import { type AppliedResult, type ReplicatedState, registryEntry } from './replicated-state.ts';
 
 /** What one agent says about itself. */
@@ -63,18 +65,8 @@ export interface ClusterEndpointOptions {
   readonly nodeStatus: () => NodeStatus;
   readonly voter?: VoterControl;
   readonly logger: Logger;
-}
-
-class HttpProblem extends Error {
-  readonly code: number;
-  readonly reason: StatusReason;
-  readonly headers: Record<string, string>;
-  constructor(code: number, reason: StatusReason, message: string, headers: Record<string, string> = {}) {
-    super(message);
-    this.code = code;
-    this.reason = reason;
-    this.headers = headers;
-  }
+  /** Restart or exit this agent (leave, rejoin): operations-endpoint.ts. */
+  readonly lifecycle?: AgentLifecycle;
 }
 
 export const CLUSTER_PATH_PREFIX = '/kedge/v1/';
@@ -85,8 +77,10 @@ export function serveClusterEndpoint(
   req: IncomingMessage,
   res: ServerResponse,
 ): void {
-  route(options, req).then(
-    (body) => writeJson(res, 200, body),
+  route(options, req, res).then(
+    (body) => {
+      if (body !== RESPONDED) writeJson(res, 200, body);
+    },
     (error: unknown) => {
       if (error instanceof HttpProblem) {
         const status = makeStatus(
@@ -110,7 +104,7 @@ export function serveClusterEndpoint(
   );
 }
 
-async function route(o: ClusterEndpointOptions, req: IncomingMessage): Promise<unknown> {
+async function route(o: ClusterEndpointOptions, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const path = new URL(req.url ?? '/', 'https://kedge.invalid').pathname;
   const method = req.method ?? 'GET';
   if (method === 'GET' && path === '/kedge/v1/ca') return { caPem: o.caPem };
@@ -118,11 +112,14 @@ async function route(o: ClusterEndpointOptions, req: IncomingMessage): Promise<u
     requireAdminOrNode(o, req);
     return o.nodeStatus();
   }
+  const operation = await routeOperations(o, req, res, method, path);
+  if (operation !== undefined) return operation;
   const voter = o.voter;
   if (voter === undefined) throw new HttpProblem(404, 'NotFound', `${path} is served by voters only`);
   if (method === 'GET' && path === '/kedge/v1/members') {
     requireAdminOrNode(o, req);
-    return { members: voter.state.registry.members, desiredVoters: voter.state.registry.desiredVoters };
+    const { members, desiredVoters, retired = [], clusterId } = voter.state.registry;
+    return { members, desiredVoters, retired, clusterId };
   }
   if (method === 'GET' && path === '/kedge/v1/cluster') {
     requireAdmin(o, req);
@@ -295,7 +292,7 @@ async function proposeRegistry(
 }
 
 /** Membership changes go through the leader only; anyone else names it for the client. */
-function requireLeader(o: ClusterEndpointOptions, voter: VoterControl): void {
+export function requireLeader(o: ClusterEndpointOptions, voter: VoterControl): void {
   const status = voter.raft.status();
   if (status.role === 'leader') return;
   const leader = voter.state.registry.members.find((m) => m.id === status.leader);
@@ -331,12 +328,12 @@ export function votersOf(members: readonly MemberRecord[]) {
     .map((m) => ({ id: m.id, apiAddress: m.apiAddress, raftAddress: m.raftAddress }));
 }
 
-function nodeIdOf(identity: Identity | undefined): number | undefined {
+export function nodeIdOf(identity: Identity | undefined): number | undefined {
   const match = /^node-([1-9][0-9]*)$/.exec(identity?.name ?? '');
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-function requireAdmin(o: ClusterEndpointOptions, req: IncomingMessage): Identity {
+export function requireAdmin(o: ClusterEndpointOptions, req: IncomingMessage): Identity {
   const identity = o.authenticate(req.headers.authorization);
   if (identity === undefined)
     throw new HttpProblem(401, 'Unauthorized', 'Unauthorized: send the admin token');
@@ -353,36 +350,4 @@ function requireAdmin(o: ClusterEndpointOptions, req: IncomingMessage): Identity
 function requireAdminOrNode(o: ClusterEndpointOptions, req: IncomingMessage): void {
   if (nodeIdOf(certificateIdentity(req.socket)) !== undefined) return;
   requireAdmin(o, req);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 64 * 1024)
-      throw new HttpProblem(413, 'RequestEntityTooLarge', 'the body is larger than 64 KiB');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  } catch (error) {
-    throw new HttpProblem(400, 'BadRequest', `the body is not JSON: ${(error as Error).message}`);
-  }
-}
-
-function writeJson(
-  res: ServerResponse,
-  code: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(code, {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-cache, private',
-    ...headers,
-  });
-  res.end(text);
 }

@@ -8,6 +8,13 @@
  *   voter while voters < desiredVoters, else worker) -> addJoinToken / revokeJoinToken
  */
 import type { TokenRecord } from '../auth/tokens.ts';
+import {
+  type AutopilotSettings,
+  applyMembershipCommand,
+  MEMBERSHIP_OPS,
+  type MembershipCommand,
+  type RetiredMember,
+} from './registry-membership.ts';
 
 export type MemberRole = 'voter' | 'worker';
 export type JoinTokenKind = 'voter' | 'worker';
@@ -18,7 +25,7 @@ export interface MemberRecord {
   readonly role: MemberRole;
   /** host:port of the agent's HTTPS endpoint (API and /kedge/v1). */
   readonly apiAddress: string;
-  /** host:port of the Raft transport (voters only; '' for workers). */
+  /** host:port of the Raft transport ('' or port 0 when the agent cannot vote). */
   readonly raftAddress: string;
   readonly joinedAt: string;
 }
@@ -42,6 +49,10 @@ export interface RegistryState {
   readonly joinTokens: readonly JoinTokenRecord[];
   /** Bearer tokens of users (the admin), as hashes with identities. */
   readonly users: readonly TokenRecord[];
+  /** Members removed for good (registry-membership.ts); absent in registries made before it. */
+  readonly retired?: readonly RetiredMember[];
+  /** Autopilot settings; absent means the defaults. */
+  readonly autopilot?: AutopilotSettings;
 }
 
 export type RegistryCommand =
@@ -61,11 +72,12 @@ export type RegistryCommand =
       readonly now: string;
       readonly name: string;
       readonly apiAddress: string;
-      /** The joiner's Raft address, used only if it becomes a voter. */
+      /** The joiner's Raft address, used once it is a voter (a worker may be made one later). */
       readonly raftAddress: string;
     }
   | { readonly op: 'addJoinToken'; readonly token: JoinTokenRecord }
-  | { readonly op: 'revokeJoinToken'; readonly id: string };
+  | { readonly op: 'revokeJoinToken'; readonly id: string }
+  | MembershipCommand;
 
 export type RegistryResult =
   | { readonly ok: true; readonly member?: MemberRecord; readonly token?: JoinTokenRecord }
@@ -88,6 +100,11 @@ export function applyRegistryCommand(
   command: RegistryCommand,
 ): { state: RegistryState; result: RegistryResult } {
   switch (command.op) {
+    case 'setMemberRole':
+    case 'retireMember':
+    case 'rejoinMember':
+    case 'setAutopilot':
+      return applyMembershipCommand(state, command);
     case 'bootstrap': {
       if (state.clusterId !== '') {
         // The founder re-proposes after a restart until it sees this applied: harmless.
@@ -137,7 +154,7 @@ export function applyRegistryCommand(
         name: command.name === '' ? `agent-${state.nextNodeId}` : command.name,
         role,
         apiAddress: command.apiAddress,
-        raftAddress: role === 'voter' ? command.raftAddress : '',
+        raftAddress: command.raftAddress,
         joinedAt: command.now,
       };
       return {
@@ -178,5 +195,11 @@ function fail(
 export function isRegistryCommand(x: unknown): x is RegistryCommand {
   if (typeof x !== 'object' || x === null) return false;
   const op = (x as { op?: unknown }).op;
-  return op === 'bootstrap' || op === 'registerNode' || op === 'addJoinToken' || op === 'revokeJoinToken';
+  return (
+    op === 'bootstrap' ||
+    op === 'registerNode' ||
+    op === 'addJoinToken' ||
+    op === 'revokeJoinToken' ||
+    (typeof op === 'string' && MEMBERSHIP_OPS.includes(op))
+  );
 }

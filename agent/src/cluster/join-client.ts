@@ -119,7 +119,8 @@ export async function joinCluster(options: JoinOptions): Promise<MemberRecord> {
     founder: false,
     advertise: options.advertise,
     apiPort: options.apiPort,
-    raftPort: voter ? options.raftPort : 0,
+    // Kept for workers too: the autopilot may make this agent a voter later.
+    raftPort: options.raftPort,
     voters: reply.voters,
     promoted: !voter,
     catchUpIndex: reply.catchUpIndex,

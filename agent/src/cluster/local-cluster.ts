@@ -27,12 +27,20 @@ export interface UpOptions {
   readonly voters?: number;
   readonly progress?: (line: string) => void;
   readonly timeoutMs?: number;
+  /**
+   * Agent i is named `<namePrefix>-<i>` (default `agent`): its Node, and the io.kedge.node label
+   * on its containers, by which `down` removes them. Two local clusters on one machine need
+   * different prefixes, or `down` of one removes the other's containers.
+   */
+  readonly namePrefix?: string;
   /** Deploy the sample workload (control/sample-workload.ts) once the cluster is ready. */
   readonly sample?: { readonly replicas?: number; readonly nodePort?: number };
 }
 
 export interface LocalAgent {
   readonly index: number;
+  /** The agent's (and its Node's) name; absent in files written before names were recorded. */
+  readonly name?: string;
   readonly pid: number;
   readonly dataDir: string;
   readonly apiAddress: string;
@@ -78,6 +86,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   const apiAddress = (i: number) => `127.0.0.${i}:${base + i}`;
   const dataDir = (i: number) => path.join(dir, `agent-${i}`);
+  const nameOf = (i: number) => `${options.namePrefix ?? 'agent'}-${i}`;
 
   say(`initialising a cluster of ${n} agent(s) (${Math.min(voters, n)} voter(s)) in ${dir}`);
   const init = await initCluster({
@@ -87,6 +96,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
     raftPort: base + 101,
     voters,
     kubeconfig: path.join(dir, 'kubeconfig'),
+    name: nameOf(1),
   });
   const caPem = await readFile(path.join(dataPaths(dataDir(1)).pki, 'ca.crt'), 'utf8');
   const agents: LocalAgent[] = [];
@@ -102,7 +112,13 @@ export async function up(options: UpOptions): Promise<UpResult> {
 
   const launch = async (i: number, args: string[]): Promise<void> => {
     const child = spawnAgent(dataDir(i), args);
-    agents.push({ index: i, pid: child.pid ?? 0, dataDir: dataDir(i), apiAddress: apiAddress(i) });
+    agents.push({
+      index: i,
+      name: nameOf(i),
+      pid: child.pid ?? 0,
+      dataDir: dataDir(i),
+      apiAddress: apiAddress(i),
+    });
     await saveFile();
   };
   const status = async (address: string) => {
@@ -144,7 +160,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
         '--raft-port',
         String(base + 100 + i),
         '--name',
-        `agent-${i}`,
+        nameOf(i),
       ]);
     }
     const seen = new Map<number, string>();
@@ -250,7 +266,7 @@ export async function down(options: {
       }),
     );
     // The agents' containers outlive them (a restarted agent adopts its pods): remove them.
-    const names = cluster.agents.map((a) => `agent-${a.index}`);
+    const names = cluster.agents.map((a) => a.name ?? `agent-${a.index}`);
     const removed = await removeNodeContainers(names);
     if (removed > 0) options.progress?.(`removed ${removed} pod(s) and container(s) of ${names.join(', ')}`);
     await rm(file, { force: true });

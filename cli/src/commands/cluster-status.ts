@@ -6,14 +6,15 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { callAgent } from '../../../agent/src/cluster/agent-client.ts';
 import type { CommandSpec } from '../command.ts';
+import { runTransferLeader } from './transfer-leader.ts';
 
-interface Endpoint {
+export interface Endpoint {
   address: string;
   caPem: string;
   token: string;
 }
 
-async function endpointOf(kubeconfigFile: string): Promise<Endpoint> {
+export async function endpointOf(kubeconfigFile: string): Promise<Endpoint> {
   const config = parse(await readFile(kubeconfigFile, 'utf8'));
   const contextName = config['current-context'];
   const context = config.contexts?.find((c: { name: string }) => c.name === contextName)?.context;
@@ -32,10 +33,18 @@ export const clusterCommand: CommandSpec = {
   name: 'cluster',
   group: 'cluster',
   summary: 'Cluster membership: members, roles, term, leader, commit/applied index, lag, health',
-  usage: 'kedge cluster status [--kubeconfig F | --dir D]',
-  subcommands: ['status'],
-  flags: [{ name: 'dir', type: 'string', help: 'A local cluster made by `kedge up` (uses its kubeconfig)' }],
+  usage: 'kedge cluster status [--kubeconfig F | --dir D]\nkedge cluster transfer-leader [--to NODE_ID]',
+  subcommands: ['status', 'transfer-leader'],
+  flags: [
+    { name: 'dir', type: 'string', help: 'A local cluster made by `kedge up` (uses its kubeconfig)' },
+    {
+      name: 'to',
+      type: 'string',
+      help: 'transfer-leader: the voter to hand leadership to (default: the most caught-up)',
+    },
+  ],
   run: async (inv) => {
+    if (inv.args[0] === 'transfer-leader') return runTransferLeader(inv);
     if (inv.args[0] !== 'status') {
       inv.err('usage: kedge cluster status [--kubeconfig F | --dir D]\n');
       return 2;

@@ -11,15 +11,19 @@ import { completionCommand } from './completion.ts';
 import { configCommand } from './config.ts';
 import { createCommand } from './create.ts';
 import { deleteCommand } from './delete.ts';
+import { demoCommand } from './demo.ts';
 import { describeCommand } from './describe.ts';
 import { exposeCommand } from './expose.ts';
 import { getCommand } from './get.ts';
 import { imageCommand } from './image.ts';
 import { initCommand } from './init.ts';
+import { leaveCommand } from './leave.ts';
 import { logsCommand } from './logs.ts';
+import { nodeCommand } from './node.ts';
 import { rolloutCommand } from './rollout.ts';
 import { runCommand } from './run.ts';
 import { scaleCommand } from './scale.ts';
+import { snapshotCommand } from './snapshot.ts';
 import { topCommand } from './top.ts';
 import { downCommand, upCommand } from './up.ts';
 import { versionCommand } from './version.ts';
@@ -45,4 +49,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   upCommand,
   downCommand,
   clusterCommand,
+  demoCommand,
+  nodeCommand,
 ];

@@ -18,7 +18,11 @@ export const upCommand: CommandSpec = {
     { name: 'dir', type: 'string', help: 'Where their data goes (default ~/.kedge/local)' },
     { name: 'voters', type: 'int', help: 'Raft voters (default 3, or 1 for fewer than 3 agents)' },
     { name: 'base-port', type: 'int', help: 'Agent i: API on P+i, Raft on P+100+i', default: 16400 },
-    { name: 'no-sample', type: 'bool', help: 'Do not deploy the sample workload (Deployment and Service hello)' },
+    {
+      name: 'no-sample',
+      type: 'bool',
+      help: 'Do not deploy the sample workload (Deployment and Service hello)',
+    },
     { name: 'node-port', type: 'int', help: "The sample Service's NodePort", default: 30080 },
   ],
   usesCluster: false,

@@ -1,0 +1,160 @@
+/**
+ * Graceful membership operations: `kedge leave` and `kedge cluster transfer-leader`.
+ *
+ *   leave (on the agent that leaves):
+ *     voter:  leader? transfer leadership to the most caught-up live voter first
+ *             -> ask the leader: POST /kedge/v1/members/remove {id: self}
+ *     worker: ask the leader the same (a worker has no Raft state: it only deregisters)
+ *     -> the endpoint answers, then the agent stops (agent-lifecycle.ts)
+ *   remove (on the leader): majority guard -> registry retireMember(left) -> Raft removeNode
+ *
+ * The guard is the autopilot's: a voter is removed only if the voters left that are live still
+ * form a majority of the smaller configuration, so leaving never costs the cluster its quorum.
+ */
+import type { Logger } from '../../../consensus/src/node/logger.ts';
+import { callAgent } from './agent-client.ts';
+import { removalKeepsMajority } from './autopilot-decision.ts';
+import type { ClusterEndpointOptions, VoterControl } from './cluster-endpoint.ts';
+import { apiAddressOf } from './data-dir.ts';
+import { changeConfiguration, MembershipError, proposeRegistryCommand } from './membership-changes.ts';
+
+export interface LeaveResult {
+  readonly id: number;
+  readonly how: string;
+  readonly handedLeadershipTo?: number;
+}
+
+/** This agent leaves the cluster (the caller stops it afterwards). */
+export async function leaveCluster(o: ClusterEndpointOptions): Promise<LeaveResult> {
+  const identity = o.identity();
+  const voter = o.voter;
+  let handedLeadershipTo: number | undefined;
+  if (voter !== undefined && voter.raft.status().role === 'leader') {
+    handedLeadershipTo = (await transferLeadership(voter, undefined, o.logger)).to;
+  }
+  const addresses =
+    voter !== undefined
+      ? voter.state.registry.members
+          .filter((m) => m.role === 'voter' && m.id !== identity.nodeId)
+          .map((m) => m.apiAddress)
+      : identity.voters.map((v) => v.apiAddress).filter((a) => a !== apiAddressOf(identity));
+  await askLeaderToRemove(o, addresses, identity.nodeId);
+  o.logger.info('left the cluster', { id: identity.nodeId, handedLeadershipTo });
+  return {
+    id: identity.nodeId,
+    how: voter !== undefined ? 'voter removed from the Raft configuration' : 'worker deregistered',
+    ...(handedLeadershipTo !== undefined ? { handedLeadershipTo } : {}),
+  };
+}
+
+async function askLeaderToRemove(o: ClusterEndpointOptions, addresses: readonly string[], id: number) {
+  const deadline = Date.now() + 15_000;
+  let candidates = [...addresses];
+  let last = 'no voter to ask';
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const address = candidates[attempt % Math.max(1, candidates.length)];
+    if (address === undefined) break;
+    try {
+      const reply = await callAgent(address, '/kedge/v1/members/remove', {
+        body: { id },
+        ca: o.caPem,
+        clientCert: o.nodeCert,
+        timeoutMs: 20_000,
+      });
+      if (reply.status === 200) return;
+      last = `${address} answered ${reply.status}: ${reply.json?.message ?? reply.text}`;
+      if (reply.status === 409) throw new MembershipError('Refused', last);
+      const leader = reply.headers['x-kedge-leader'];
+      if (typeof leader === 'string') candidates = [leader, ...candidates.filter((a) => a !== leader)];
+    } catch (error) {
+      if (error instanceof MembershipError) throw error;
+      last = `${address}: ${(error as Error).message}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new MembershipError('Unavailable', `could not reach the leader to leave (${last}); retry`);
+}
+
+/** On the leader: retire member `id` (it left) and take it out of Raft, guarded. */
+export async function removeMember(
+  voter: VoterControl,
+  id: number,
+  logger: Logger,
+): Promise<{ removed: number; voters: readonly number[] }> {
+  const status = voter.raft.status();
+  if (id === status.id)
+    throw new MembershipError('Refused', 'the leader cannot remove itself; transfer leadership first');
+  const conf = status.confState;
+  const inRegistry = voter.state.registry.members.some((m) => m.id === id);
+  const inRaft = conf.voters.includes(id) || conf.learners.includes(id);
+  if (!inRegistry && !inRaft) throw new MembershipError('Refused', `node ${id} is not a member`);
+  if (conf.voters.includes(id)) {
+    const live = await liveVoters(voter);
+    if (!removalKeepsMajority(conf.voters, id, (v) => live.has(v))) {
+      throw new MembershipError(
+        'Refused',
+        `removing voter ${id} would leave ${live.size - (live.has(id) ? 1 : 0)} live voter(s) of ${conf.voters.length - 1}: no majority; bring the dead voters back first`,
+      );
+    }
+  }
+  if (inRegistry)
+    await proposeRegistryCommand(voter.raft, {
+      op: 'retireMember',
+      id,
+      reason: 'left',
+      now: new Date().toISOString(),
+    });
+  const next = inRaft ? await changeConfiguration(voter.raft, { type: 'removeNode', nodeId: id }) : conf;
+  logger.info('member left', { id, voters: next.voters });
+  return { removed: id, voters: next.voters };
+}
+
+/** On the leader: hand leadership to `to`, or to the most caught-up live voter. */
+export async function transferLeadership(
+  voter: VoterControl,
+  to: number | undefined,
+  logger: Logger,
+): Promise<{ from: number; to: number; term: number; tookMs: number }> {
+  const status = voter.raft.status();
+  const others = status.confState.voters.filter((v) => v !== status.id);
+  let target = to;
+  if (target === undefined) {
+    const live = await liveVoters(voter);
+    const progress = voter.raft.status().progress;
+    target = others
+      .filter((v) => live.has(v))
+      .sort((a, b) => (progress.get(b)?.match ?? 0) - (progress.get(a)?.match ?? 0) || a - b)[0];
+    if (target === undefined)
+      throw new MembershipError('Refused', 'no other live voter to hand leadership to');
+  } else if (!others.includes(target)) {
+    throw new MembershipError(
+      'Refused',
+      `node ${target} is not another voter (voters: ${status.confState.voters.join(', ')})`,
+    );
+  }
+  const started = Date.now();
+  try {
+    await voter.raft.transferLeadership(target);
+  } catch (error) {
+    throw new MembershipError(
+      'Unavailable',
+      `leadership transfer to ${target} failed: ${(error as Error).message}`,
+    );
+  }
+  const tookMs = Date.now() - started;
+  logger.info('leadership transferred', { from: status.id, to: target, tookMs });
+  return { from: status.id, to: target, term: voter.raft.status().term, tookMs };
+}
+
+/**
+ * Voters the leader heard from recently. recentActive is cleared at every election timeout and
+ * set again by the next answer (heartbeats every tick), so three looks 150 ms apart see a live one.
+ */
+async function liveVoters(voter: VoterControl): Promise<Set<number>> {
+  const live = new Set<number>([voter.raft.status().id]);
+  for (let look = 0; look < 3; look++) {
+    for (const [id, p] of voter.raft.status().progress) if (p.recentActive) live.add(id);
+    if (look < 2) await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  return live;
+}

@@ -1,0 +1,363 @@
+/**
+ * The kubelet of one node: keeps a pod worker per pod bound here, fed by the pod watch, by a
+ * periodic relist of the runtime (Kubernetes' PLEG: one listing of every container of this node
+ * per interval, and only the pods whose containers changed are woken), and by the workers' own
+ * timers. On start it adopts what a previous agent left running (by the runtime's io.kedge.*
+ * labels) and removes what no pod owns. Stopping the kubelet leaves the pods running.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StatusError } from '../api/errors.ts';
+import type { NodeAddress } from '../api/types/core.ts';
+import type { Pod } from '../api/types/pod.ts';
+import type { NodeProbe } from '../metrics/node-metrics.ts';
+import type { ContainerUsage } from '../metrics/prometheus.ts';
+import { LABEL } from '../runtime/labels.ts';
+import type { ContainerRuntime } from '../runtime/runtime.ts';
+import { AGENT_VERSION } from '../version.ts';
+import { containerUsage } from './container-usage.ts';
+import { ImagePolicy } from './image-policy.ts';
+import { LocalPathProvisioner } from './local-path-provisioner.ts';
+import type { NodeClient, PodWatch } from './node-client.ts';
+import { NodeHeartbeat } from './node-heartbeat.ts';
+import type { RuntimeContainer } from './observed-pod.ts';
+import { type PodLogRequest, podLogs } from './pod-logs.ts';
+import { type ServiceAccountConfig, tearDownVolumes } from './pod-volumes.ts';
+import { PodWorker, type WorkerContext } from './pod-worker.ts';
+import { type BackOffPolicy, defaultBackOffPolicy } from './restart-backoff.ts';
+import { kubeTime } from './store-node-client.ts';
+
+export interface KubeletConfig {
+  readonly nodeName: string;
+  /** Volumes, projected files and local persistent volumes live here. */
+  readonly dataDir: string;
+  /** The node's address: status.hostIP, and where hostPorts are published. */
+  readonly nodeAddress: string;
+  readonly addresses?: readonly NodeAddress[];
+  readonly backOff?: BackOffPolicy;
+  /** How often the runtime is listed to notice exits (default 2000 ms). */
+  readonly relistIntervalMs?: number;
+  /** How often each pod is synced even when nothing happened (default 10 s; ConfigMap volumes follow at this pace). */
+  readonly podResyncIntervalMs?: number;
+  readonly nodeStatusIntervalMs?: number;
+  readonly leaseRenewIntervalMs?: number;
+  readonly leaseDurationSeconds?: number;
+  /** How often released local volumes are reclaimed (default 10 s). */
+  readonly reclaimIntervalMs?: number;
+  readonly defaultReclaimPolicy?: 'Retain' | 'Delete';
+  readonly maxPods?: number;
+  readonly nodeLabels?: Readonly<Record<string, string>>;
+  /** When set, pods get a token, ca.crt and namespace and the KUBERNETES_SERVICE_* variables. */
+  readonly serviceAccount?: ServiceAccountConfig;
+  /** Register the Node and renew its Lease (default true). */
+  readonly registerNode?: boolean;
+  readonly nodeProbe?: NodeProbe;
+}
+
+export interface KubeletDeps {
+  readonly config: KubeletConfig;
+  readonly client: NodeClient;
+  readonly runtime: ContainerRuntime;
+  readonly log?: (message: string) => void;
+}
+
+export class Kubelet {
+  readonly config: KubeletConfig;
+  readonly #client: NodeClient;
+  readonly #runtime: ContainerRuntime;
+  readonly #log: (message: string) => void;
+  readonly #workers = new Map<string, PodWorker>();
+  readonly #ctx: WorkerContext;
+  readonly #provisioner: LocalPathProvisioner;
+  readonly #heartbeat: NodeHeartbeat | undefined;
+  #watch: PodWatch | undefined;
+  #relistTimer: NodeJS.Timeout | undefined;
+  #reclaimTimer: NodeJS.Timeout | undefined;
+  #lastRelist = new Map<string, string>();
+  #stopped = false;
+
+  constructor(deps: KubeletDeps) {
+    const c = deps.config;
+    this.config = c;
+    this.#client = deps.client;
+    this.#runtime = deps.runtime;
+    this.#log = deps.log ?? ((m) => console.warn(`kubelet ${c.nodeName}: ${m}`));
+    this.#provisioner = new LocalPathProvisioner({
+      nodeName: c.nodeName,
+      dataDir: c.dataDir,
+      client: deps.client,
+      ...(c.defaultReclaimPolicy ? { defaultReclaimPolicy: c.defaultReclaimPolicy } : {}),
+    });
+    const sa = c.serviceAccount;
+    this.#ctx = {
+      runtime: deps.runtime,
+      client: deps.client,
+      hostIP: c.nodeAddress,
+      backOff: c.backOff ?? defaultBackOffPolicy,
+      volumes: {
+        dataDir: c.dataDir,
+        client: deps.client,
+        provisioner: this.#provisioner,
+        serviceAccount: sa,
+      },
+      images: new ImagePolicy(deps.runtime),
+      clusterEnv: sa
+        ? {
+            KUBERNETES_SERVICE_HOST: sa.apiHost,
+            KUBERNETES_SERVICE_PORT: String(sa.apiPort),
+            KUBERNETES_PORT: `tcp://${sa.apiHost}:${sa.apiPort}`,
+          }
+        : {},
+      resyncMs: c.podResyncIntervalMs ?? 10_000,
+      record: (pod, type, reason, message) => this.#record(pod, type, reason, message),
+      log: this.#log,
+    };
+    if (c.registerNode !== false) {
+      this.#heartbeat = new NodeHeartbeat({
+        nodeName: c.nodeName,
+        client: deps.client,
+        runtime: deps.runtime,
+        dataDir: c.dataDir,
+        addresses: c.addresses ?? [
+          { type: 'InternalIP', address: c.nodeAddress },
+          { type: 'Hostname', address: c.nodeName },
+        ],
+        kubeletVersion: `v1.30.0-kedge.${AGENT_VERSION}`,
+        maxPods: c.maxPods ?? 110,
+        ...(c.nodeLabels ? { labels: c.nodeLabels } : {}),
+        statusIntervalMs: c.nodeStatusIntervalMs ?? 10_000,
+        leaseRenewMs: c.leaseRenewIntervalMs ?? 5_000,
+        leaseDurationSeconds: c.leaseDurationSeconds ?? 40,
+        ...(c.nodeProbe ? { probe: c.nodeProbe } : {}),
+        log: this.#log,
+      });
+    }
+  }
+
+  /** The pods this kubelet currently runs, by uid. */
+  get podUids(): string[] {
+    return [...this.#workers.keys()];
+  }
+
+  /** Registers the node, adopts what is running, then follows the pods bound here. */
+  async start(): Promise<void> {
+    if (this.#heartbeat) await this.#heartbeat.start();
+    const listed = await this.#client.listPods(this.config.nodeName);
+    if (listed instanceof StatusError) throw new Error(`kubelet cannot list its pods: ${listed.message}`);
+    await this.#adopt(listed.pods);
+    await this.#follow(listed.resourceVersion);
+    this.#scheduleRelist();
+    this.#scheduleReclaim();
+  }
+
+  /** Stops watching and timers; the pods keep running (an agent restart must not kill them). */
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.stop();
+    this.#heartbeat?.stop();
+    clearTimeout(this.#relistTimer);
+    clearTimeout(this.#reclaimTimer);
+    for (const w of this.#workers.values()) w.detach();
+    this.#workers.clear();
+  }
+
+  /** Resolves when the pod with this uid is completely gone from the node. */
+  async podGone(uid: string): Promise<void> {
+    await this.#workers.get(uid)?.finished;
+  }
+
+  /** CPU and memory of every running container here (metrics API, Prometheus). */
+  containerUsage(): Promise<ContainerUsage[]> {
+    return containerUsage(this.#runtime, this.config.nodeName);
+  }
+
+  /** A pod's log as a stream of lines (the API server proxies `GET .../pods/{name}/log` here). */
+  podLogs(request: PodLogRequest): AsyncIterable<string> {
+    return podLogs(this.#runtime, this.#client, this.config.nodeName, request);
+  }
+
+  async #adopt(pods: Pod[]): Promise<void> {
+    const live = new Map(pods.filter((p) => p.metadata.uid).map((p) => [p.metadata.uid ?? '', p]));
+    const node = { [LABEL.node]: this.config.nodeName };
+    const [sandboxes, containers] = await Promise.all([
+      this.#runtime.listPodSandboxes(node),
+      this.#runtime.listContainers(node),
+    ]);
+    const byPod = groupByPod(containers);
+    for (const s of sandboxes) {
+      const pod = live.get(s.uid);
+      if (pod === undefined) {
+        this.#log(
+          `removing sandbox ${s.runtimeName}: no pod ${s.namespace}/${s.name} (uid ${s.uid}) is bound here`,
+        );
+        await this.#runtime.removePodSandbox(s.id);
+        continue;
+      }
+      if (this.#workers.has(s.uid)) {
+        // Two sandboxes for one pod (a crash between create and record): keep the first, drop the rest.
+        await this.#runtime.removePodSandbox(s.id);
+        continue;
+      }
+      const sandbox = { id: s.id, ready: s.state === 'ready', ip: s.ip, createdAt: s.createdAt };
+      this.#workers.set(
+        s.uid,
+        new PodWorker(pod, this.#ctx, { sandbox, containers: byPod.get(s.uid) ?? [] }),
+      );
+    }
+    for (const [uid, runs] of byPod) {
+      if (live.has(uid)) continue;
+      for (const c of runs) await this.#runtime.removeContainer(c.id);
+    }
+    const podsDir = join(this.config.dataDir, 'pods');
+    for (const uid of await readdir(podsDir).catch(() => [] as string[])) {
+      if (!live.has(uid)) await tearDownVolumes(this.config.dataDir, uid);
+    }
+    // Pods with nothing in the runtime start from a known-empty state (no lookups needed).
+    for (const pod of pods) this.#ensureWorker(pod);
+    for (const w of this.#workers.values()) w.poke();
+  }
+
+  #ensureWorker(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    if (uid === '' || this.#stopped) return;
+    const existing = this.#workers.get(uid);
+    if (existing) {
+      existing.update(pod);
+      return;
+    }
+    // Adoption has seen everything in the runtime: a pod without a worker has nothing there.
+    const worker = new PodWorker(pod, this.#ctx, { containers: [] });
+    this.#workers.set(uid, worker);
+    void worker.finished.then(() => {
+      if (this.#workers.get(uid) === worker) this.#workers.delete(uid);
+    });
+    worker.poke();
+  }
+
+  async #follow(resourceVersion: string): Promise<void> {
+    const watch = await this.#client.watchPods(this.config.nodeName, resourceVersion, (e) => {
+      if (e.type === 'DELETED') this.#workers.get(e.pod.metadata.uid ?? '')?.markRemoved();
+      else this.#ensureWorker(e.pod);
+    });
+    if (watch instanceof StatusError) throw new Error(`kubelet cannot watch its pods: ${watch.message}`);
+    this.#watch = watch;
+    void watch.closed.then(async (err) => {
+      if (this.#stopped || err === undefined) return;
+      this.#log(`pod watch ended (${err.message}); listing again`);
+      await this.#resume();
+    });
+  }
+
+  /** After a broken watch: list, reconcile the workers with the list, watch again. */
+  async #resume(): Promise<void> {
+    while (!this.#stopped) {
+      const listed = await this.#client.listPods(this.config.nodeName);
+      if (!(listed instanceof StatusError)) {
+        const uids = new Set(listed.pods.map((p) => p.metadata.uid));
+        for (const [uid, w] of this.#workers) if (!uids.has(uid)) w.markRemoved();
+        for (const p of listed.pods) this.#ensureWorker(p);
+        try {
+          await this.#follow(listed.resourceVersion);
+          return;
+        } catch (err) {
+          this.#log((err as Error).message);
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  #scheduleRelist(): void {
+    if (this.#stopped) return;
+    this.#relistTimer = setTimeout(async () => {
+      try {
+        await this.relist();
+      } catch (err) {
+        this.#log(`relist failed: ${(err as Error).message}`);
+      }
+      this.#scheduleRelist();
+    }, this.config.relistIntervalMs ?? 2000);
+  }
+
+  /** One listing of this node's containers; wakes the workers whose pods changed. */
+  async relist(): Promise<void> {
+    const listedAt = performance.now();
+    const containers = await this.#runtime.listContainers({ [LABEL.node]: this.config.nodeName });
+    const took = performance.now() - listedAt;
+    // Exits are noticed this late; say so, as a slow runtime explains slow restarts.
+    if (took > 5000) this.#log(`relist took ${Math.round(took)} ms (the runtime is slow to answer)`);
+    const byPod = groupByPod(containers);
+    const next = new Map<string, string>();
+    for (const [uid, w] of this.#workers) {
+      const runs = byPod.get(uid) ?? [];
+      const signature = runs
+        .map((c) => `${c.id}:${c.state}:${c.exitCode ?? ''}`)
+        .sort()
+        .join(',');
+      const seen = this.#lastRelist.get(uid);
+      if (seen === signature || w.observe(runs, listedAt)) next.set(uid, signature);
+      else if (seen !== undefined) next.set(uid, seen);
+    }
+    this.#lastRelist = next;
+  }
+
+  #scheduleReclaim(): void {
+    if (this.#stopped) return;
+    this.#reclaimTimer = setTimeout(async () => {
+      try {
+        for (const line of await this.#provisioner.reclaim()) this.#log(`local volumes: ${line}`);
+      } catch (err) {
+        this.#log(`reclaiming local volumes failed: ${(err as Error).message}`);
+      }
+      this.#scheduleReclaim();
+    }, this.config.reclaimIntervalMs ?? 10_000);
+  }
+
+  /** Reclaims released local volumes now (tests; the timer does it periodically). */
+  reclaimVolumes(): Promise<string[]> {
+    return this.#provisioner.reclaim();
+  }
+
+  #record(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
+    const now = kubeTime(new Date());
+    const name = `${pod.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    void this.#client
+      .recordEvent({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { name, namespace: pod.metadata.namespace ?? 'default' },
+        involvedObject: {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          namespace: pod.metadata.namespace ?? 'default',
+          name: pod.metadata.name ?? '',
+          uid: pod.metadata.uid ?? '',
+        },
+        reason,
+        message,
+        type,
+        source: { component: 'kubelet', host: this.config.nodeName },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        reportingComponent: 'kubelet',
+        reportingInstance: this.config.nodeName,
+      })
+      .then((out) => {
+        if (out instanceof StatusError)
+          this.#log(`event ${reason} for ${pod.metadata.name} not recorded: ${out.message}`);
+      });
+  }
+}
+
+function groupByPod(containers: readonly RuntimeContainer[]): Map<string, RuntimeContainer[]> {
+  const out = new Map<string, RuntimeContainer[]>();
+  for (const c of containers) {
+    const uid = c.labels[LABEL.podUid];
+    if (!uid) continue;
+    const list = out.get(uid) ?? [];
+    list.push(c);
+    out.set(uid, list);
+  }
+  return out;
+}
