@@ -25,11 +25,18 @@ import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
 import { withAgents } from '../control/agent-authorizer.ts';
 import { agentProbeHealth } from '../control/agent-probe-health.ts';
 import { controlPlaneComponents } from '../control/control-plane.ts';
+import { ServiceAddressBackend } from '../control/service-address-backend.ts';
+import {
+  clusterGrantor,
+  LeaderAddressBook,
+  serviceAddressRoutes,
+} from '../control/service-address-leader.ts';
 import { clusterRoutes, METRICS_RESOURCES } from '../node/cluster-routes.ts';
 import { type NodeComponents, startNodeComponents } from '../node/node-agent.ts';
 import type { RouteHandler } from '../node/node-routes.ts';
 import { loadCa } from '../pki/certificate-authority.ts';
 import { readPemBundle } from '../pki/files.ts';
+import { agentOrigins, loadDashboardAssets, mountDashboard } from '../web/index.ts';
 import { callAgent } from './agent-client.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
 import { createApiForwarder } from './api-forwarder.ts';
@@ -166,6 +173,16 @@ async function startVoter(
       ...controlPlaneComponents({ healthProbe: (signal) => agentProbeHealth({ members }, signal) }),
     );
   components.push(...(options.leaderComponents ?? []));
+  // ClusterIPs and NodePorts: the leader's book, asked by every voter's API (control/).
+  const addressBook = new LeaderAddressBook({ log: (message) => logger.warn(message) });
+  components.push(addressBook.component());
+  const addressGrantor = clusterGrantor({
+    book: addressBook,
+    leaderAddress: () => state.registry.members.find((m) => m.id === raft.status().leader)?.apiAddress,
+    caPem,
+    nodeCert,
+    log: (message) => logger.warn(message),
+  });
   const leaderRunner: LeaderComponentRunner = createLeaderComponentRunner(components, context, logger);
 
   const nodeStatus = (): NodeStatus => {
@@ -189,7 +206,7 @@ async function startVoter(
   const voter: VoterControl = { raft, state, ca, caKeyPem: caBundle.keyPem, clusterKey };
   // Agents (node certificates) may use the API for their node components.
   const authorizer = withAgents(new RoleAuthorizer([]));
-  const extraRoutes: RouteHandler[] = [];
+  const extraRoutes: RouteHandler[] = [serviceAddressRoutes(addressBook)];
   if (workloads)
     extraRoutes.push(
       clusterRoutes({
@@ -203,7 +220,7 @@ async function startVoter(
       }),
     );
   const api: ApiServer = createApiServer({
-    backend,
+    backend: new ServiceAddressBackend(backend, addressGrantor),
     // The metrics API is served by node/cluster-routes.ts; listed here for discovery (kubectl top).
     resources: workloads ? [...RESOURCES, ...METRICS_RESOURCES] : RESOURCES,
     authenticator,
@@ -234,6 +251,12 @@ async function startVoter(
       res,
     ),
   );
+
+  // The dashboard goes in front of everything (it answers CORS preflights for the other agents).
+  mountDashboard(api.server, {
+    assets: await loadDashboardAssets(),
+    allowedOrigins: agentOrigins(() => state.registry.members.map((m) => m.apiAddress)),
+  });
 
   raft.on('role', ({ role, term }) => {
     if (role === 'leader') leaderRunner.leading(term);
@@ -439,6 +462,10 @@ async function startWorker(
       } else forward(req, res);
     },
   );
+  mountDashboard(server, {
+    assets: await loadDashboardAssets(),
+    allowedOrigins: agentOrigins(() => upstreams),
+  });
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
