@@ -6,6 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -93,5 +94,18 @@ describe('dist/kedge, the single executable', () => {
     expect(ready).toBe('True');
     const status = await run(kedge, ['cluster', 'status', '--dir', dir], { env: env(), cwd: work });
     expect(status.stdout).toMatch(/agent-1\s+leader/);
+    // The dashboard's page and its vendored chart library are embedded in the single file.
+    const ca = await readFile(path.join(dir, 'agent-1', 'pki', 'ca.crt'));
+    for (const asset of ['index.html', 'vendor/uPlot.esm.js']) {
+      const code = await new Promise<number | undefined>((resolve, reject) =>
+        https
+          .get(`https://127.0.0.1:${basePort + 1}/dashboard/${asset}`, { ca }, (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          })
+          .on('error', reject),
+      );
+      expect(code, `GET /dashboard/${asset}`).toBe(200);
+    }
   }, 120_000);
 });

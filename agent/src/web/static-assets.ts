@@ -42,8 +42,32 @@ const contentTypes: Record<string, string> = {
   '.svg': 'image/svg+xml',
 };
 
-/** Reads the app and its vendored library; fails with a message naming what is missing. */
+/** The key of the SEA asset that lists the embedded dashboard files (see packaging/build-sea.ts). */
+export const SEA_DASHBOARD_MANIFEST = 'dashboard/manifest.json';
+
+/**
+ * The dashboard's files with their URL path (relative to /dashboard/) and where they are read from,
+ * for the single-file build to embed them.
+ */
+export async function dashboardSourceFiles(appDir = defaultAppDir): Promise<{ url: string; file: string }[]> {
+  const out: { url: string; file: string }[] = [];
+  for (const name of await listFiles(appDir)) {
+    if (contentTypes[path.extname(name)] !== undefined)
+      out.push({ url: name, file: path.join(appDir, name) });
+  }
+  const uplotDir = uplotDistDir();
+  for (const file of ['uPlot.esm.js', 'uPlot.min.css'])
+    out.push({ url: `vendor/${file}`, file: path.join(uplotDir, file) });
+  return out;
+}
+
+/**
+ * Reads the app and its vendored library; fails with a message naming what is missing. Inside the
+ * single executable (packaging/) the files come from the embedded SEA assets instead of the disk.
+ */
 export async function loadDashboardAssets(appDir = defaultAppDir): Promise<DashboardAssets> {
+  const sea = await import('node:sea');
+  if (sea.isSea()) return loadEmbeddedAssets(sea);
   const files = new Map<string, Asset>();
   for (const name of await listFiles(appDir)) {
     const type = contentTypes[path.extname(name)];
@@ -62,6 +86,19 @@ export async function loadDashboardAssets(appDir = defaultAppDir): Promise<Dashb
       asset(await readFile(path.join(uplotDir, file)), type ?? ''),
     );
   }
+  return { files, inlineScriptHashes: inlineScriptHashes(index.body.toString('utf8')) };
+}
+
+function loadEmbeddedAssets(sea: { getAsset(key: string): ArrayBuffer }): DashboardAssets {
+  const urls = JSON.parse(Buffer.from(sea.getAsset(SEA_DASHBOARD_MANIFEST)).toString('utf8')) as string[];
+  const files = new Map<string, Asset>();
+  for (const url of urls) {
+    const type = contentTypes[path.extname(url)] ?? 'application/octet-stream';
+    files.set(DASHBOARD_PREFIX + url, asset(Buffer.from(sea.getAsset(`dashboard/${url}`)), type));
+  }
+  const index = files.get(`${DASHBOARD_PREFIX}index.html`);
+  if (index === undefined)
+    throw new DashboardAssetError('this kedge executable embeds no dashboard index.html; rebuild it');
   return { files, inlineScriptHashes: inlineScriptHashes(index.body.toString('utf8')) };
 }
 

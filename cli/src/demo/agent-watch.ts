@@ -40,6 +40,7 @@ export interface AgentWatch {
     what: string,
     pick: (states: readonly AgentState[]) => T | undefined,
     timeoutMs: number,
+    signal?: AbortSignal,
   ): Promise<T>;
   stop(): void;
 }
@@ -100,8 +101,12 @@ export function watchAgents(o: {
       // Cut the current sleeps short so the faster pace starts at once.
       if (on) for (const wake of [...sleeps]) wake();
     },
-    waitFor(what, pick, timeoutMs) {
+    waitFor(what, pick, timeoutMs, signal) {
       return new Promise((resolve, reject) => {
+        const onAbort = () => {
+          cleanup();
+          reject(new DemoTimeout(`stopped while waiting for ${what}`));
+        };
         const check = () => {
           const value = pick(states());
           if (value === undefined) return;
@@ -115,7 +120,10 @@ export function watchAgents(o: {
         const cleanup = () => {
           clearTimeout(timer);
           waiters.delete(check);
+          signal?.removeEventListener('abort', onAbort);
         };
+        if (signal?.aborted) return onAbort();
+        signal?.addEventListener('abort', onAbort);
         waiters.add(check);
         check();
       });

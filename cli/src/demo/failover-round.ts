@@ -46,6 +46,7 @@ export async function runRound(ctx: RoundContext, round: number): Promise<RoundR
     'a settled cluster (one leader, every voter following)',
     settledLeader,
     TIMEOUTS.settle,
+    ctx.signal,
   );
   const victim = leader.agent;
   const oldTerm = leader.status?.term ?? 0;
@@ -84,6 +85,7 @@ export async function runRound(ctx: RoundContext, round: number): Promise<RoundR
       return next?.status && next.status.term > oldTerm ? next : undefined;
     },
     TIMEOUTS.election,
+    ctx.signal,
   );
   const electionMs = elected.at - killedAt;
   const newLeader = { name: elected.agent.name, term: elected.status?.term ?? 0 };
@@ -120,6 +122,7 @@ export async function runRound(ctx: RoundContext, round: number): Promise<RoundR
         : undefined;
     },
     TIMEOUTS.rejoin,
+    ctx.signal,
   );
   const rejoinMs = rejoined.at - restartedAt;
   ctx.emit({

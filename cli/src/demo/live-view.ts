@@ -86,7 +86,9 @@ export function renderLive(s: LiveSnapshot, colors: Palette): string[] {
   for (const a of s.agents) {
     const st = a.status;
     if (st === undefined) {
-      rows.push([a.agent.name, a.agent.apiAddress, 'down', '-', '-', '-']);
+      // A busy agent (starting up) can miss a 300 ms poll: that is not the same as a dead one.
+      const slow = a.error?.includes('did not answer within') === true;
+      rows.push([a.agent.name, a.agent.apiAddress, slow ? 'no answer' : 'down', '-', '-', '-']);
       tint.push(colors.red);
       continue;
     }
