@@ -21,9 +21,11 @@ import { apiAdmission } from '../apiserver/api-admission.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
 import { type ApiServer, createApiServer } from '../apiserver/server.ts';
 import { RoleAuthorizer } from '../auth/authorizer.ts';
+import { type SecretLike, unsealSecret } from '../auth/sealed-secret.ts';
 import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
 import { withAgents } from '../control/agent-authorizer.ts';
 import { agentProbeHealth } from '../control/agent-probe-health.ts';
+import { combinedHealth, HealthSlot } from '../control/combined-health.ts';
 import { controlPlaneComponents } from '../control/control-plane.ts';
 import { ServiceAddressBackend } from '../control/service-address-backend.ts';
 import {
@@ -36,6 +38,8 @@ import { type NodeComponents, startNodeComponents } from '../node/node-agent.ts'
 import type { RouteHandler } from '../node/node-routes.ts';
 import { loadCa } from '../pki/certificate-authority.ts';
 import { readPemBundle } from '../pki/files.ts';
+import { serviceAccountComponent } from '../serviceaccounts/service-account-controllers.ts';
+import { ServiceAccountTokenAuthenticator } from '../serviceaccounts/token-authenticator.ts';
 import { agentOrigins, loadDashboardAssets, mountDashboard } from '../web/index.ts';
 import { callAgent } from './agent-client.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
@@ -67,6 +71,7 @@ import {
 import { watchForRemoval } from './rejoin.ts';
 import { type AppliedResult, ReplicatedState, registryEntry } from './replicated-state.ts';
 import { ReplicatedBackend } from './replicated-store.ts';
+import { parseClusterKeyring, SecretSealingBackend } from './secret-sealing-backend.ts';
 import { systemNamespaces } from './system-namespaces.ts';
 import { watchForVoterDesignation } from './voter-designation.ts';
 
@@ -88,6 +93,8 @@ export interface AgentOptions {
   readonly leaderComponents?: readonly LeaderComponent<LeaderContext>[];
   /** Raft tick (ms); elections start after 5-10 ticks without a leader. Default 100. */
   readonly tickMs?: number;
+  /** Applied entries between Raft snapshots (consensus default 10,000; tests lower it). */
+  readonly snapshotEntries?: number;
   /**
    * Run the node components (kubelet, proxy, metrics; node/) and, on the leader, the scheduler
    * and controllers (control/). Default true; false leaves a bare control-plane member.
@@ -154,23 +161,37 @@ async function startVoter(
     join: !identity.founder,
     logger,
     ...(options.tickMs !== undefined ? { tickMs: options.tickMs } : {}),
+    ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
   });
-  const backend = new ReplicatedBackend(raft, state);
-  const authenticator = registryAuthenticator(state);
+  // Secrets are sealed before they are proposed: the Raft log and snapshots hold ciphertext only.
+  const keyring = parseClusterKeyring(clusterKey);
+  const backend: ObjectBackend = new SecretSealingBackend(new ReplicatedBackend(raft, state), {
+    keyring,
+    peek: (key) => {
+      const stored = state.store.get(key, key.namespace, key.name);
+      return stored instanceof Error ? undefined : stored;
+    },
+  });
+  const authenticator = registryAuthenticator(state, keyring, logger);
 
   const context: LeaderContext = { backend, state, identity, logger };
   const components: LeaderComponent<LeaderContext>[] = [];
   const bootstrap = identity.founder ? await readBootstrap(dataDir) : undefined;
   if (bootstrap) components.push(registryBootstrap(raft, dataDir, bootstrap));
   components.push(systemNamespaces);
+  components.push(serviceAccountComponent({ caPem }));
   components.push(
     autopilotComponent({ raft, state, probeWorker: workerStatusProbe({ caPem, nodeCert }), logger }),
   );
   const workloads = options.workloads !== false;
   const members = () => state.registry.members.map((m) => ({ name: m.name, apiAddress: m.apiAddress }));
+  const gossipHealth = new HealthSlot();
   if (workloads)
     components.push(
-      ...controlPlaneComponents({ healthProbe: (signal) => agentProbeHealth({ members }, signal) }),
+      ...controlPlaneComponents({
+        // The leader's probe together with gossip's SWIM view (set once the node components run).
+        healthProbe: (signal) => combinedHealth(agentProbeHealth({ members }, signal), gossipHealth),
+      }),
     );
   components.push(...(options.leaderComponents ?? []));
   // ClusterIPs and NodePorts: the leader's book, asked by every voter's API (control/).
@@ -273,6 +294,7 @@ async function startVoter(
     node = await startNodeComponents({
       nodeName: identity.name,
       address: identity.advertise,
+      apiPort: identity.apiPort,
       dataDir,
       caPem,
       nodeCert,
@@ -286,6 +308,7 @@ async function startVoter(
       logger,
     });
     extraRoutes.unshift(node.routes);
+    if (node.health) gossipHealth.set(node.health);
   }
   logger.info('agent serving', {
     id: identity.nodeId,
@@ -476,6 +499,7 @@ async function startWorker(
     node = await startNodeComponents({
       nodeName: identity.name,
       address: identity.advertise,
+      apiPort: identity.apiPort,
       dataDir: options.dataDir,
       caPem,
       nodeCert,
@@ -572,15 +596,27 @@ function routeClusterPaths(
   });
 }
 
-/** Bearer tokens of the replicated users, rebuilt whenever the registry changes. */
-function registryAuthenticator(state: ReplicatedState): {
+/**
+ * Bearer tokens of the replicated users (rebuilt whenever the registry changes), then those of
+ * ServiceAccounts (their token Secrets in this replica's store, serviceaccounts/).
+ */
+function registryAuthenticator(
+  state: ReplicatedState,
+  keyring: Parameters<typeof unsealSecret>[1],
+  logger: Logger,
+): {
   authenticate(header: string | undefined): Identity | undefined;
 } {
   let tokens = new TokenAuthenticator(state.registry.users);
   state.onRegistryChange((registry) => {
     tokens = new TokenAuthenticator(registry.users);
   });
-  return { authenticate: (header) => tokens.authenticate(header) };
+  const accounts = new ServiceAccountTokenAuthenticator({
+    source: state,
+    unseal: (secret) => unsealSecret(secret as SecretLike, keyring),
+    onError: (message) => logger.warn(message),
+  });
+  return { authenticate: (header) => tokens.authenticate(header) ?? accounts.authenticate(header) };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -28,7 +28,6 @@ import {
   type AddressGrant,
   type AddressRequest,
   defaultServiceAddressConfig,
-  requestOf,
   ServiceAddressBook,
   type ServiceAddressConfig,
 } from './service-address-book.ts';
@@ -79,7 +78,9 @@ export class LeaderAddressBook implements AddressGrantor {
             if (!signal.aborted && !(built instanceof StatusError)) this.#book = Promise.resolve(built);
           });
         }, this.#o.repairIntervalMs ?? REPAIR_INTERVAL_MS);
-        await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        await new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
         clearInterval(timer);
         this.#book = undefined;
       },
@@ -143,7 +144,7 @@ export function serviceAddressRoutes(book: LeaderAddressBook): RouteHandler {
   return (req, res) => {
     if ((req.url ?? '') !== SERVICE_ADDRESSES_PATH) return false;
     if (!isAgent(req)) {
-      sendStatus(res, makeStatus('Forbidden', 'only the cluster\'s agents may ask for Service addresses'));
+      sendStatus(res, makeStatus('Forbidden', "only the cluster's agents may ask for Service addresses"));
       return true;
     }
     if (req.method !== 'POST') {
@@ -172,7 +173,11 @@ async function serve(book: LeaderAddressBook, req: IncomingMessage, res: ServerR
     const grant = await book.grant(body.request);
     if (grant instanceof StatusError) sendStatus(res, grant);
     else sendJson(res, 200, grant);
-  } else sendStatus(res, badRequest('expected {"op":"grant","request":{...}} or {"op":"release","service":"ns/name"}'));
+  } else
+    sendStatus(
+      res,
+      badRequest('expected {"op":"grant","request":{...}} or {"op":"release","service":"ns/name"}'),
+    );
 }
 
 export interface ClusterGrantorOptions {
@@ -212,9 +217,9 @@ export function clusterGrantor(o: ClusterGrantorOptions): AddressGrantor {
       if (o.book.leading()) return o.book.release(service);
       const out = await remote({ op: 'release', service });
       if (out instanceof StatusError)
-        o.log(`service addresses: the leader did not take back ${service} (${out.message}); its next repair will`);
+        o.log(
+          `service addresses: the leader did not take back ${service} (${out.message}); its next repair will`,
+        );
     },
   };
 }
-
-export { requestOf };

@@ -12,6 +12,7 @@ import type {
   PersistentVolume,
   PersistentVolumeClaim,
   Secret,
+  ServiceAccount,
 } from '../api/types/core.ts';
 import type { KubeObject, Status } from '../api/types/meta.ts';
 import type { Pod } from '../api/types/pod.ts';
@@ -22,7 +23,11 @@ import type {
   Result,
   ServiceAccountTokenRequest,
 } from '../kubelet/node-client.ts';
+import { accountTokenOf, belongsTo } from '../serviceaccounts/token-secret.ts';
 import type { ApiClient } from './api-client.ts';
+
+/** How long a pod waits for its ServiceAccount's token to be made. */
+const TOKEN_WAIT_MS = 5000;
 
 const enc = encodeURIComponent;
 const ns = (namespace: string, resource: string, name?: string, sub?: string) =>
@@ -108,11 +113,32 @@ export class HttpNodeClient implements NodeClient {
     return this.#json('GET', ns(namespace, 'secrets', name));
   }
 
+  /**
+   * The token of the pod's ServiceAccount, from its token Secret (serviceaccounts/). A new
+   * namespace's account and token are made by the leader a moment after the namespace: wait for
+   * them briefly rather than fail the pod's first sync.
+   */
   async serviceAccountToken(request: ServiceAccountTokenRequest): Promise<Result<string>> {
+    const deadline = Date.now() + TOKEN_WAIT_MS;
+    for (;;) {
+      const found = await this.#accountToken(request.namespace, request.serviceAccountName);
+      if (typeof found === 'string' || Date.now() >= deadline) return found;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async #accountToken(namespace: string, account: string): Promise<Result<string>> {
+    const sa = await this.#json<ServiceAccount>('GET', ns(namespace, 'serviceaccounts', account));
+    if (sa instanceof StatusError) return sa;
+    const secrets = await this.#json<{ items: Secret[] }>('GET', ns(namespace, 'secrets'));
+    if (secrets instanceof StatusError) return secrets;
+    const secret = secrets.items.find((s) => belongsTo(s, sa));
+    const token = secret !== undefined ? accountTokenOf(secret)?.token : undefined;
+    if (token !== undefined) return token;
     return StatusError.fromStatus(
       makeStatus(
-        'BadRequest',
-        `service account tokens are not issued to pods yet (pod ${request.namespace}/${request.podName}); set automountServiceAccountToken: false`,
+        'NotFound',
+        `ServiceAccount ${namespace}/${account} has no token Secret yet; the leader creates it`,
       ),
     );
   }

@@ -4,6 +4,7 @@
  *
  *   GET /kedge/node/v1/summary                 usage of this node and its pods (JSON)    node certificates
  *   GET /kedge/node/v1/logs/{ns}/{pod}?...      a pod's log from the kubelet (text lines)  node certificates
+ *   GET /kedge/node/v1/endpoints               this agent's gossip table and members      node certificates
  *   GET /metrics                                Prometheus text for this node              node certificates or
  *                                                                                          an admin token (voters)
  * The voters' API proxies `pods/{name}/log` and the metrics API here (cluster-routes.ts).
@@ -33,6 +34,8 @@ export interface NodeRouteDeps {
   readonly maxPods: number;
   /** Bearer tokens (voters only: workers hold no users). */
   readonly authenticate?: (header: string | undefined) => Identity | undefined;
+  /** This agent's gossip state: merged endpoint table and membership (undefined: gossip is off). */
+  readonly gossipState?: () => unknown;
 }
 
 /** A verified certificate of another agent of this cluster (CN=node-<id>). */
@@ -60,7 +63,11 @@ export function nodeRoutes(deps: NodeRouteDeps): RouteHandler {
     }
     const rest = url.pathname.slice(NODE_PATH_PREFIX.length).split('/').map(decodeURIComponent);
     if (rest[0] === 'summary' && rest.length === 1) void serveSummary(deps, res);
-    else if (rest[0] === 'logs' && rest.length === 3)
+    else if (rest[0] === 'endpoints' && rest.length === 1) {
+      const state = deps.gossipState?.();
+      if (state === undefined) sendStatus(res, makeStatus('NotFound', 'gossip is not running on this agent'));
+      else sendJson(res, 200, state);
+    } else if (rest[0] === 'logs' && rest.length === 3)
       void serveLogs(deps, rest[1]!, rest[2]!, url.searchParams, req, res);
     else sendStatus(res, makeStatus('NotFound', `no such node endpoint: ${url.pathname}`));
     return true;
