@@ -6,7 +6,8 @@
  *   2. dead voter            unheard > grace, and the voters left healthy still form a majority of
  *                            the smaller configuration -> retire it (its id is burnt for good)
  *   3. dead learner          unheard > grace (a designated worker that never came up) -> retire
- *   4. caught-up learner     registry voter, healthy, match >= commit - maxLag -> addVoter
+ *   4. caught-up learner     registry voter, healthy, match >= commit - maxLag -> addVoter (a
+ *                            voter that joined < 10 s ago asks for this itself: left to it)
  *   5. voter not in Raft     registry voter missing from the configuration (a leader failed
  *                            between designating it and adding it) -> addLearner
  *   6. voter gap             fewer registry voters than desired, a worker healthy for the
@@ -115,7 +116,11 @@ export function decideAutopilot(view: AutopilotView): AutopilotDecision {
 
   // 4. Learners meant to vote that have caught up.
   for (const id of conf.learners) {
-    if (member(id)?.role !== 'voter') continue;
+    const record = member(id);
+    if (record?.role !== 'voter') continue;
+    // A voter that joined just now asks for its own promotion once caught up; two paths
+    // proposing the same change at once only make Raft wait.
+    if (now - Date.parse(record.joinedAt) < JOIN_SETTLE_MS) continue;
     const match = view.match.get(id) ?? 0;
     if (!healthy(id)) continue;
     // match 0: it has not answered a single append yet (a designated worker still restarting).

@@ -42,12 +42,15 @@ export async function proposeRegistryCommand(
 
 /** Proposes a configuration change, waiting (up to `waitMs`) while another one is in flight. */
 export async function changeConfiguration(
-  raft: Reconfigurer,
+  raft: Reconfigurer & Pick<RaftNode<AppliedResult>, 'status'>,
   change: ConfChange,
   waitMs = 15_000,
 ): Promise<ConfState> {
   const deadline = Date.now() + waitMs;
   for (;;) {
+    // While it waited, another path (a joiner's own promotion request) may have made the change.
+    const conf = raft.status().confState;
+    if (alreadyDone(conf, change)) return conf;
     try {
       return await raft.proposeConfChange(change);
     } catch (error) {
@@ -63,4 +66,11 @@ export async function changeConfiguration(
 /** The Raft address as a conf change's context (how a new member's address reaches everyone). */
 export function addressContext(raftAddress: string): Uint8Array {
   return new TextEncoder().encode(raftAddress);
+}
+
+function alreadyDone(conf: ConfState, change: ConfChange): boolean {
+  const { nodeId } = change;
+  if (change.type === 'addVoter') return conf.voters.includes(nodeId);
+  if (change.type === 'addLearner') return conf.learners.includes(nodeId);
+  return !conf.voters.includes(nodeId) && !conf.learners.includes(nodeId);
 }

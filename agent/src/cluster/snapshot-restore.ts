@@ -9,6 +9,8 @@
  *               count and autopilot settings kept
  *   D/raft ── a Raft snapshot at index 1, term 1, voters {1}, holding registry' + the store, and
  *             hard state commit 1 (what a fresh founder would bootstrap, but with the data in it)
+ *   D/cluster-key.json = the source cluster's (--cluster-key): the store's Secrets are encrypted
+ *             with it, and the snapshot file never carries the key
  *   then `kedge agent --data-dir D` starts it as a one-voter cluster; the others join it fresh
  *   with the new tokens (the autopilot and the voter count fill the voter seats again).
  *
@@ -17,7 +19,7 @@
  * by mistake, and an old member id can never meet a new one. The store keeps its revision, so
  * every resourceVersion after the restore is larger than any before it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { wrapSnapshot } from '../../../consensus/src/node/envelope.ts';
 import { openWal } from '../../../consensus/src/wal/index.ts';
 import type { MemberRecord, RegistryState } from './cluster-registry.ts';
@@ -28,6 +30,12 @@ import { decodeSnapshotFile, SnapshotFileError, type SnapshotHeader } from './sn
 
 export interface RestoreOptions extends InitOptions {
   readonly file: string;
+  /**
+   * The source cluster's cluster-key.json (a voter's data directory has it). Secrets are stored
+   * encrypted with it and the snapshot deliberately does not carry it: a backup file alone must
+   * not reveal them. Required when the snapshot holds Secrets.
+   */
+  readonly clusterKeyFile?: string;
 }
 
 export interface RestoreResult extends InitResult {
@@ -45,6 +53,13 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreR
     throw new SnapshotFileError(`the snapshot's content does not load: ${(error as Error).message}`);
   }
   const old = saved.registry;
+  const secrets = [...saved.store.entries()].find(([key]) => key === '/secrets')?.[1].length ?? 0;
+  if (secrets > 0 && options.clusterKeyFile === undefined)
+    throw new SnapshotFileError(
+      `the snapshot holds ${secrets} Secret(s), encrypted with the old cluster's key: pass --cluster-key <old data dir>/cluster-key.json`,
+    );
+  const clusterKey =
+    options.clusterKeyFile === undefined ? undefined : await readFile(options.clusterKeyFile, 'utf8');
   const init = await initCluster({ ...options, voters: old.desiredVoters });
   const bootstrap = await readBootstrap(options.dataDir);
   if (bootstrap === undefined) throw new Error('kedge init wrote no bootstrap.json');
@@ -85,6 +100,8 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreR
   } finally {
     await wal.log.close();
   }
+  if (clusterKey !== undefined)
+    await writeFile(dataPaths(options.dataDir).clusterKey, clusterKey, { mode: 0o600 });
   // The registry is in the snapshot already: nothing is left to bootstrap.
   await removeBootstrap(options.dataDir);
   let objects = 0;

@@ -51,4 +51,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   clusterCommand,
   demoCommand,
   nodeCommand,
+  leaveCommand,
+  snapshotCommand,
 ];

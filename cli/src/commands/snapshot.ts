@@ -6,7 +6,7 @@ import type { CommandSpec } from '../command.ts';
 import { adminEndpoint } from './admin-endpoint.ts';
 
 const usage = `kedge snapshot save FILE [--kubeconfig F | --dir D]
-kedge snapshot restore FILE --data-dir D [--advertise IP] [--api-port N] [--raft-port N] [--name NAME]`;
+kedge snapshot restore FILE --data-dir D [--cluster-key OLD/cluster-key.json] [--advertise IP] [--api-port N] [--raft-port N] [--name NAME]`;
 
 export const snapshotCommand: CommandSpec = {
   name: 'snapshot',
@@ -25,6 +25,11 @@ export const snapshotCommand: CommandSpec = {
     { name: 'api-port', type: 'string', help: 'restore: HTTPS port of the API (default 6443)' },
     { name: 'raft-port', type: 'string', help: 'restore: Raft port (default 7443)' },
     { name: 'name', type: 'string', help: 'restore: the new agent name' },
+    {
+      name: 'cluster-key',
+      type: 'string',
+      help: "restore: the old cluster's cluster-key.json (Secrets are encrypted with it)",
+    },
   ],
   run: async (inv) => {
     const [verb, file] = inv.args;
@@ -58,6 +63,7 @@ export const snapshotCommand: CommandSpec = {
     const raftPort = port('raft-port');
     const advertise = inv.flags.string('advertise');
     const name = inv.flags.string('name');
+    const clusterKeyFile = inv.flags.string('cluster-key');
     const result = await restoreSnapshot({
       file,
       dataDir,
@@ -65,6 +71,7 @@ export const snapshotCommand: CommandSpec = {
       ...(apiPort !== undefined ? { apiPort } : {}),
       ...(raftPort !== undefined ? { raftPort } : {}),
       ...(name !== undefined ? { name } : {}),
+      ...(clusterKeyFile !== undefined ? { clusterKeyFile } : {}),
     });
     inv.out(
       `restored ${result.objects} object(s) at revision ${result.from.revision} from cluster ${result.from.clusterId}

@@ -1,5 +1,6 @@
 // What a RaftNode offers its owner and what it needs to be created.
 
+import type { ProgressStatus } from '../core/raw-node.ts';
 import type { ConfChange, ConfState, NodeId, Role, StateMachine, Transport } from '../types.ts';
 import type { Logger } from './logger.ts';
 import type { RaftNodeEvents } from './node-events.ts';
@@ -43,6 +44,8 @@ export interface RaftNodeStatus {
   readonly snapshotIndex: number;
   readonly confState: ConfState;
   readonly pendingProposals: number;
+  /** The leader's view of every member (match index, recently heard from); empty on followers. */
+  readonly progress: ReadonlyMap<NodeId, ProgressStatus>;
 }
 
 export interface RaftNode<Result> {

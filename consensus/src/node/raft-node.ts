@@ -388,6 +388,7 @@ export function createRaftNode<Result>(options: RaftNodeOptions<Result>): RaftNo
         snapshotIndex: applier.snapshotIndex,
         confState: applier.confState,
         pendingProposals: proposals.size,
+        progress: role === 'leader' && node && !stopped ? node.rawNode.status().progress : new Map(),
       };
     },
 
