@@ -1,7 +1,9 @@
 import { CAMPAIGN_TRANSFER, type Message, type MessageType, NONE, type NodeId } from '../types.ts';
+import { claimPrecedence, passOver } from './failover.ts';
 import type { Raft } from './raft.ts';
 
-// Elections: pre-elections (PreVote), elections, vote granting, and the fast-failover hint.
+// Elections: pre-elections (PreVote), elections and vote granting. The transport's hint that the
+// leader is gone is in failover.ts.
 
 /** Starts an election (a pre-election first when PreVote is on, unless it is a transfer). */
 export function hup(r: Raft, transfer: boolean): void {
@@ -21,53 +23,46 @@ function hasUnappliedConfChange(r: Raft): boolean {
 }
 
 export function campaign(r: Raft, kind: 'preElection' | 'election', transfer: boolean): void {
-  let term: number;
-  let voteType: MessageType;
   let respType: MessageType;
+  let term: number;
   if (kind === 'preElection') {
     r.becomePreCandidate();
-    voteType = 'preVote';
     respType = 'preVoteResp';
     term = r.term + 1;
   } else {
     r.becomeCandidate();
-    voteType = 'vote';
     respType = 'voteResp';
     term = r.term;
   }
-  const lastIndex = r.log.lastIndex();
-  const lastTerm = r.log.lastTerm();
+  r.campaignTransfer = transfer;
   for (const id of r.tracker.voters) {
-    if (id === r.id) {
-      // Our own vote counts once it is durable: it is stepped on advance.
-      r.send({ type: respType, from: id, to: id, term });
-    } else if (transfer) {
-      r.send({
-        type: voteType,
-        from: r.id,
-        to: id,
-        term,
-        index: lastIndex,
-        logTerm: lastTerm,
-        context: CAMPAIGN_TRANSFER,
-      });
-    } else {
-      r.send({ type: voteType, from: r.id, to: id, term, index: lastIndex, logTerm: lastTerm });
-    }
+    // Our own vote counts once it is durable: it is stepped on advance.
+    if (id === r.id) r.send({ type: respType, from: id, to: id, term });
+    else sendVoteRequest(r, id);
   }
 }
 
-/** Hint that the connection to `leader` dropped: if it is ours, start a pre-election now. */
-export function leaderConnectionLost(r: Raft, leader: NodeId): void {
-  if (leader === NONE || leader === r.id || r.lead !== leader || r.role !== 'follower') return;
-  if (!r.cfg.preVote) {
-    // Without PreVote an early campaign would bump the term of a leader that may be alive: only
-    // expire our lease, so that our vote is available to others and our own timeout comes sooner.
-    r.electionElapsed = Math.max(r.electionElapsed, r.cfg.electionTick);
-    return;
-  }
-  r.electionElapsed = 0;
-  hup(r, false);
+/**
+ * A (pre)candidate asks again, on each tick, the voters that have not answered: one lost request
+ * would otherwise cost a whole election timeout. Asking twice is harmless: a voter grants the
+ * same candidate again, and only its first answer is counted.
+ */
+export function resendVoteRequests(r: Raft): void {
+  if (r.role !== 'preCandidate' && r.role !== 'candidate') return;
+  for (const id of r.tracker.voters) if (id !== r.id && !r.tracker.votes.has(id)) sendVoteRequest(r, id);
+}
+
+function sendVoteRequest(r: Raft, to: NodeId): void {
+  const pre = r.role === 'preCandidate';
+  const m: Message = {
+    type: pre ? 'preVote' : 'vote',
+    from: r.id,
+    to,
+    term: pre ? r.term + 1 : r.term,
+    index: r.log.lastIndex(),
+    logTerm: r.log.lastTerm(),
+  };
+  r.send(r.campaignTransfer ? { ...m, context: CAMPAIGN_TRANSFER } : m);
 }
 
 /** Grants or refuses a (pre)vote: one vote per term, only for a log at least as up to date as ours. */
@@ -75,7 +70,9 @@ export function handleVoteRequest(r: Raft, m: Message): void {
   const respType: MessageType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
   const canVote =
     r.vote === m.from || (r.vote === NONE && r.lead === NONE) || (m.type === 'preVote' && m.term > r.term);
-  if (canVote && r.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0)) {
+  if (claimPrecedence(r, m)) return;
+  const upToDate = r.log.isUpToDate(m.index ?? 0, m.logTerm ?? 0);
+  if (canVote && upToDate) {
     // A granted vote answers at the request's term so the candidate counts it.
     r.send({ type: respType, from: r.id, to: m.from, term: m.term });
     if (m.type === 'vote') {
@@ -84,6 +81,8 @@ export function handleVoteRequest(r: Raft, m: Message): void {
     }
   } else {
     r.send({ type: respType, from: r.id, to: m.from, term: r.term, reject: true });
+    // After a lost leader, a candidate behind us cannot win: let the next in line campaign now.
+    if (!upToDate) passOver(r, m.from);
   }
 }
 

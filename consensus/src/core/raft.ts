@@ -12,7 +12,8 @@ import {
 } from '../types.ts';
 import { applyConfChangeToState } from './conf-change.ts';
 import { type RaftConfig, type ResolvedConfig, resolveConfig } from './config.ts';
-import { campaign, handleVoteRequest, hup, isTransferCampaign, leaderConnectionLost } from './election.ts';
+import { campaign, handleVoteRequest, hup, isTransferCampaign, resendVoteRequests } from './election.ts';
+import { type Failover, holdPreVote, leaderConnectionLost, tickFailover } from './failover.ts';
 import { ProgressTracker } from './progress-tracker.ts';
 import type { VoteResult } from './quorum.ts';
 import { entrySize, RaftLog } from './raft-log.ts';
@@ -54,6 +55,12 @@ export class Raft {
   uncommittedSize = 0;
   /** ReadIndex requests held until this leader has committed an entry of its own term. */
   pendingReadIndexMessages: Message[] = [];
+  /** Whether the running campaign is a leadership transfer (its requests override leases). */
+  campaignTransfer = false;
+  /** Set by the transport's hint that our leader is gone, until a leader or a new term turns up. */
+  failover: Failover | undefined = undefined;
+  /** Pre-votes ignored under our leader's lease, answered if the transport then reports it gone. */
+  readonly heldPreVotes = new Map<NodeId, Message>();
   /** Ids removed by changes applied since start: they may never be added again. */
   readonly removed = new Set<NodeId>();
 
@@ -115,6 +122,9 @@ export class Raft {
     this.uncommittedSize = 0;
     this.readOnly = new ReadOnly();
     this.pendingReadIndexMessages = [];
+    // A new term or role means an election has moved on: the hint's line-up is moot.
+    this.failover = undefined;
+    this.heldPreVotes.clear();
   }
 
   becomeFollower(term: number, lead: NodeId): void {
@@ -163,8 +173,14 @@ export class Raft {
     this.electionElapsed++;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
+      // The hint's line-up had its chance: from here on, plain randomized Raft (so a member that
+      // claims precedence but cannot win holds nobody up for more than one timeout).
+      this.failover = undefined;
       this.hup(false);
+      return;
     }
+    if (this.role === 'follower') tickFailover(this);
+    else resendVoteRequests(this);
   }
 
   private tickHeartbeat(): void {
@@ -209,7 +225,7 @@ export class Raft {
     return this.tracker.tallyVotes();
   }
 
-  /** Hint that the connection to `leader` dropped: if it is ours, start a pre-election now. */
+  /** Hint that the connection to `leader` dropped: drop our lease; campaign now or in our turn. */
   leaderConnectionLost(leader: NodeId): void {
     leaderConnectionLost(this, leader);
   }
@@ -225,7 +241,10 @@ export class Raft {
         const inLease =
           this.cfg.checkQuorum && this.lead !== NONE && this.electionElapsed < this.cfg.electionTick;
         // We heard from a leader within the election timeout: do not help depose it.
-        if (!force && inLease) return undefined;
+        if (!force && inLease) {
+          if (m.type === 'preVote') holdPreVote(this, m);
+          return undefined;
+        }
       }
       if (m.type === 'preVote') {
         // Never change our term because of a pre-vote.

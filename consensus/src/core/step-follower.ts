@@ -1,4 +1,5 @@
 import { ConsensusError, type Message, NONE } from '../types.ts';
+import { heardFromLeader } from './failover.ts';
 import type { Raft, StepResult } from './raft.ts';
 import { bcastAppend } from './replication.ts';
 import { NO_ENTRIES } from './unstable.ts';
@@ -20,16 +21,19 @@ export function stepFollower(r: Raft, m: Message): StepResult {
     case 'app':
       r.electionElapsed = 0;
       r.lead = m.from;
+      heardFromLeader(r);
       handleAppendEntries(r, m);
       return undefined;
     case 'heartbeat':
       r.electionElapsed = 0;
       r.lead = m.from;
+      heardFromLeader(r);
       handleHeartbeat(r, m);
       return undefined;
     case 'snap':
       r.electionElapsed = 0;
       r.lead = m.from;
+      heardFromLeader(r);
       handleSnapshot(r, m);
       return undefined;
     case 'transferLeader':
