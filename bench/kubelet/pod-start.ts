@@ -3,13 +3,14 @@
  * container running in the pod's status, p50/p99 over N pods, beside a bare `podman run -d` of the
  * same image and command in the same run (the anchor). Then the kubelet's idle cost with 0 and with
  * N pods: RSS of this process, and CPU of this process plus the podman processes it spawns (the
- * relist), over a quiet window.
+ * relist) plus its podman API service when it has one, over a quiet window.
  *
  *   node_modules/.bin/node bench/kubelet/pod-start.ts [pods=20] [idleSeconds=20]
+ *   KEDGE_PODMAN_API=0 ... runs the kubelet on the podman CLI instead of the API service.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../agent/src/api/types/pod.ts';
 import { BASE_IMAGE, buildBaseImage } from '../../agent/src/image/base-image.ts';
@@ -38,6 +39,7 @@ for (const ns of ['default', 'kube-node-lease'])
     { group: '', resource: 'namespaces' },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
   );
+const mode = runtime.modeDescription;
 const kubelet = new Kubelet({ config: { nodeName, dataDir, nodeAddress: '127.0.0.1' }, client, runtime });
 const PODS = { group: '', resource: 'pods' };
 const command = ['sleep', '3600'];
@@ -90,25 +92,44 @@ async function bareRun(): Promise<number> {
   return elapsed;
 }
 
-/** CPU seconds of this process and of its reaped children (the podman CLI calls), from /proc. */
-async function cpuSeconds(): Promise<number> {
-  const fields = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]?.split(' ') ?? [];
-  // Fields after the command: utime stime cutime cstime are 14-17 in proc(5), 12-15 here.
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
-  return ticks / 100;
+/** CPU ticks (utime stime cutime cstime: 14-17 in proc(5), 12-15 after the command) of a process. */
+async function ticksOf(pid: number | 'self'): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
 }
 
-async function idle(): Promise<{ rssMb: number; cpuPercent: number }> {
+/** CPU seconds of this process with its reaped children (podman CLI calls), and of the API service. */
+async function cpuSeconds(): Promise<{ agent: number; service: number }> {
+  const service = runtime.servicePid;
+  return { agent: (await ticksOf('self')) / 100, service: (service ? await ticksOf(service) : 0) / 100 };
+}
+
+async function serviceRssMb(): Promise<number> {
+  const pid = runtime.servicePid;
+  if (!pid) return 0;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+async function idle() {
   const before = await cpuSeconds();
   await new Promise((r) => setTimeout(r, idleSeconds * 1000));
-  const used = (await cpuSeconds()) - before;
-  return { rssMb: process.memoryUsage().rss / 2 ** 20, cpuPercent: (used / idleSeconds) * 100 };
+  const after = await cpuSeconds();
+  const agent = after.agent - before.agent;
+  const service = after.service - before.service;
+  return {
+    rssMb: process.memoryUsage().rss / 2 ** 20,
+    serviceMb: await serviceRssMb(),
+    cpuPercent: ((agent + service) / idleSeconds) * 100,
+    serviceCpuPercent: (service / idleSeconds) * 100,
+  };
 }
 
 const ours: number[] = [];
 const bare: number[] = [];
-let idle0: { rssMb: number; cpuPercent: number } | undefined;
-let idleN: { rssMb: number; cpuPercent: number } | undefined;
+type Idle = Awaited<ReturnType<typeof idle>>;
+let idle0: Idle | undefined;
+let idleN: Idle | undefined;
 try {
   await kubelet.start();
   idle0 = await idle();
@@ -128,13 +149,17 @@ try {
 
 const row = (label: string, v: number[]) =>
   `${label.padEnd(44)} p50 ${percentile(v, 50).toFixed(0).padStart(5)} ms   p99 ${percentile(v, 99).toFixed(0).padStart(5)} ms`;
-console.log(`pod created in the store -> container running in status, ${count} pods`);
+console.log(
+  `pod created in the store -> container running in status, ${count} pods; ${mode}; load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log(row('kedge kubelet', ours));
 console.log(row('anchor: podman run -d', bare));
 console.log(
   `ratio kubelet / podman run -d: p50 ${(percentile(ours, 50) / percentile(bare, 50)).toFixed(2)}x, p99 ${(percentile(ours, 99) / percentile(bare, 99)).toFixed(2)}x (target < 1.5x)`,
 );
-const idleRow = (label: string, r: { rssMb: number; cpuPercent: number } | undefined) =>
-  `idle ${label.padEnd(8)} RSS ${r?.rssMb.toFixed(0)} MB, CPU ${r?.cpuPercent.toFixed(1)}% of a core (agent + podman calls, ${idleSeconds} s)`;
+const idleRow = (label: string, r: Idle | undefined) =>
+  `idle ${label.padEnd(8)} RSS ${r?.rssMb.toFixed(0)} MB (+ API service ${r?.serviceMb.toFixed(0)} MB), CPU ${r?.cpuPercent.toFixed(1)}% of a core (agent + podman calls + service; service alone ${r?.serviceCpuPercent.toFixed(1)}%; ${idleSeconds} s)`;
 console.log(idleRow('0 pods', idle0));
 console.log(idleRow(`${count} pods`, idleN));

@@ -1,8 +1,8 @@
 /**
  * The kubelet of one node: keeps a pod worker per pod bound here, fed by the pod watch, by a
- * periodic relist of the runtime (Kubernetes' PLEG: one listing of every container of this node
- * per interval, and only the pods whose containers changed are woken), and by the workers' own
- * timers. On start it adopts what a previous agent left running (by the runtime's io.kedge.*
+ * relist of the runtime (Kubernetes' PLEG: one listing of every container of this node, and only
+ * the pods whose containers changed are woken) that the runtime's container events trigger at
+ * once and a timer repeats as a safety net, and by the workers' own timers. On start it adopts what a previous agent left running (by the runtime's io.kedge.*
  * labels) and removes what no pod owns. Stopping the kubelet leaves the pods running.
  */
 import { readdir } from 'node:fs/promises';
@@ -35,8 +35,13 @@ export interface KubeletConfig {
   readonly nodeAddress: string;
   readonly addresses?: readonly NodeAddress[];
   readonly backOff?: BackOffPolicy;
-  /** How often the runtime is listed to notice exits (default 2000 ms). */
+  /** How often the runtime is listed to notice exits when it sends no events (default 2000 ms). */
   readonly relistIntervalMs?: number;
+  /**
+   * How often it is listed anyway while container events flow (default 10 s): a safety net for
+   * an event lost between two connections of the stream.
+   */
+  readonly eventRelistIntervalMs?: number;
   /** How often each pod is synced even when nothing happened (default 10 s; ConfigMap volumes follow at this pace). */
   readonly podResyncIntervalMs?: number;
   readonly nodeStatusIntervalMs?: number;
@@ -72,6 +77,11 @@ export class Kubelet {
   readonly #heartbeat: NodeHeartbeat | undefined;
   #watch: PodWatch | undefined;
   #relistTimer: NodeJS.Timeout | undefined;
+  #relisting = false;
+  #relistAgain = false;
+  /** True while the runtime's container event stream is connected. */
+  #eventsLive = false;
+  readonly #events = new AbortController();
   #reclaimTimer: NodeJS.Timeout | undefined;
   #lastRelist = new Map<string, string>();
   #stopped = false;
@@ -144,6 +154,8 @@ export class Kubelet {
     if (this.#heartbeat) await this.#heartbeat.start();
     const listed = await this.#client.listPods(this.config.nodeName);
     if (listed instanceof StatusError) throw new Error(`kubelet cannot list its pods: ${listed.message}`);
+    // Subscribed before adoption lists the runtime, so no exit falls between the two.
+    void this.#followContainerEvents();
     await this.#adopt(listed.pods);
     await this.#follow(listed.resourceVersion);
     this.#scheduleRelist();
@@ -155,6 +167,7 @@ export class Kubelet {
     this.#stopped = true;
     this.#watch?.stop();
     this.#heartbeat?.stop();
+    this.#events.abort();
     clearTimeout(this.#relistTimer);
     clearTimeout(this.#reclaimTimer);
     for (const w of this.#workers.values()) w.detach();
@@ -267,20 +280,78 @@ export class Kubelet {
     }
   }
 
-  #scheduleRelist(): void {
-    if (this.#stopped) return;
-    this.#relistTimer = setTimeout(async () => {
+  /**
+   * Relists whenever a container of this node dies, is OOM-killed or removed: the event says
+   * that something changed, the listing says what (one code path for both, and a lost or
+   * duplicated event costs nothing but a listing).
+   */
+  async #followContainerEvents(): Promise<void> {
+    const events = this.#runtime.containerEvents?.bind(this.#runtime);
+    if (!events) return;
+    const signal = this.#events.signal;
+    while (!this.#stopped) {
+      this.#eventsLive = true;
       try {
-        await this.relist();
+        for await (const e of events({ [LABEL.node]: this.config.nodeName }, signal)) {
+          if (RELIST_ON.has(e.action)) this.#scheduleRelist(0);
+        }
       } catch (err) {
-        this.#log(`relist failed: ${(err as Error).message}`);
+        if (!this.#stopped)
+          this.#log(
+            `container events stopped (${(err as Error).message}); relisting every ${this.#relistEveryMs(false)} ms until they are back`,
+          );
       }
+      this.#eventsLive = false;
+      if (this.#stopped) return;
       this.#scheduleRelist();
-    }, this.config.relistIntervalMs ?? 2000);
+      await new Promise((r) => setTimeout(r, EVENTS_RETRY_MS));
+    }
   }
 
-  /** One listing of this node's containers; wakes the workers whose pods changed. */
-  async relist(): Promise<void> {
+  #relistEveryMs(eventsLive: boolean): number {
+    return eventsLive
+      ? (this.config.eventRelistIntervalMs ?? 10_000)
+      : (this.config.relistIntervalMs ?? 2000);
+  }
+
+  /** (Re)arms the relist timer; a relist asked for while one runs runs again right after it. */
+  #scheduleRelist(delayMs?: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#relistTimer);
+    this.#relistTimer = setTimeout(
+      () => void this.#runRelist(),
+      delayMs ?? this.#relistEveryMs(this.#eventsLive),
+    );
+  }
+
+  async #runRelist(): Promise<void> {
+    if (this.#relisting) {
+      this.#relistAgain = true;
+      return;
+    }
+    this.#relisting = true;
+    let refused = false;
+    try {
+      refused = await this.relist();
+    } catch (err) {
+      this.#log(`relist failed: ${(err as Error).message}`);
+    }
+    this.#relisting = false;
+    if (this.#relistAgain) {
+      this.#relistAgain = false;
+      this.#scheduleRelist(0);
+      return;
+    }
+    // A worker busy with a sync refused what changed: offer it again soon, not at the safety net.
+    const every = this.#relistEveryMs(this.#eventsLive);
+    this.#scheduleRelist(refused ? Math.min(every, REFUSED_RETRY_MS) : every);
+  }
+
+  /**
+   * One listing of this node's containers; wakes the workers whose pods changed. True when a
+   * worker refused a change (it was mid-sync) and must be offered it again.
+   */
+  async relist(): Promise<boolean> {
     const listedAt = performance.now();
     const containers = await this.#runtime.listContainers({ [LABEL.node]: this.config.nodeName });
     const took = performance.now() - listedAt;
@@ -288,6 +359,7 @@ export class Kubelet {
     if (took > 5000) this.#log(`relist took ${Math.round(took)} ms (the runtime is slow to answer)`);
     const byPod = groupByPod(containers);
     const next = new Map<string, string>();
+    let refused = false;
     for (const [uid, w] of this.#workers) {
       const runs = byPod.get(uid) ?? [];
       const signature = runs
@@ -296,9 +368,13 @@ export class Kubelet {
         .join(',');
       const seen = this.#lastRelist.get(uid);
       if (seen === signature || w.observe(runs, listedAt)) next.set(uid, signature);
-      else if (seen !== undefined) next.set(uid, seen);
+      else {
+        refused = true;
+        if (seen !== undefined) next.set(uid, seen);
+      }
     }
     this.#lastRelist = next;
+    return refused;
   }
 
   #scheduleReclaim(): void {
@@ -349,6 +425,11 @@ export class Kubelet {
       });
   }
 }
+
+/** Container events that change what a pod's status or plan depends on. */
+const RELIST_ON = new Set(['died', 'oom', 'remove', 'exited', 'stop']);
+const EVENTS_RETRY_MS = 1000;
+const REFUSED_RETRY_MS = 500;
 
 function groupByPod(containers: readonly RuntimeContainer[]): Map<string, RuntimeContainer[]> {
   const out = new Map<string, RuntimeContainer[]>();

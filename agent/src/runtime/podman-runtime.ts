@@ -1,6 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_IMAGE } from '../image/base-image.ts';
+import { cliContainerEvents, parseContainerEvent } from './container-events.ts';
+import { InspectCache } from './container-listing.ts';
 import { writeContainersConf } from './containers-conf.ts';
 import {
   containerRuntimeName,
@@ -10,8 +13,10 @@ import {
   matchesLabels,
   sandboxRuntimeName,
 } from './labels.ts';
+import { containerCreateSpec, podCreateSpec } from './libpod-specs.ts';
 import { streamLogs } from './log-stream.ts';
 import { type KernelOomLog, kernelOomLog } from './oom-kernel-log.ts';
+import { PodmanApi } from './podman-api.ts';
 import {
   containerCreateArgs,
   type SandboxIdentity,
@@ -25,10 +30,10 @@ import {
   parseJsonRecords,
   parsePauseContainerInspect,
   parsePodInspect,
-  parseStatsRecord,
-  type StatsSample,
 } from './podman-json.ts';
+import { type PodmanService, startPodmanService } from './podman-service.ts';
 import type {
+  ContainerEvent,
   ContainerRuntime,
   ContainerStats,
   ContainerStatus,
@@ -36,6 +41,7 @@ import type {
   LogOptions,
   PodSandboxStatus,
 } from './runtime.ts';
+import { StatsRates } from './stats-rates.ts';
 
 export interface PodmanRuntimeOptions {
   /** This node's name, written on everything we create (io.kedge.node). */
@@ -48,6 +54,10 @@ export interface PodmanRuntimeOptions {
   readonly oomLog?: KernelOomLog | undefined;
   /** Time for `pullImage`; registries can be slow, and unreachable ones retry. */
   readonly pullTimeoutMs?: number;
+  /** podman's REST API service; without it (or once it is gone) every call is a CLI process. */
+  readonly service?: PodmanService | undefined;
+  /** Why there is no service, for `mode` to say. */
+  readonly serviceUnavailable?: string | undefined;
 }
 
 /** Exits on SIGTERM (as pid 1 a plain `sleep` would ignore it and cost the whole grace period). */
@@ -62,7 +72,16 @@ export interface CreatePodmanRuntimeOptions {
   readonly pullTimeoutMs?: number;
   /** Read the kernel log for OOM kills (default true; needs root). */
   readonly kernelOomLog?: boolean;
+  /**
+   * Talk to a podman API service of our own instead of spawning the CLI per call (default true,
+   * or KEDGE_PODMAN_API=0 to turn it off; never for docker). The CLI is used when it cannot start.
+   */
+  readonly api?: boolean;
 }
+
+/** A unix socket path must fit in sockaddr_un (108 bytes); a deep data dir gets a temp one. */
+const MAX_SOCKET_PATH = 100;
+let serviceSeq = 0;
 
 /**
  * The runtime for this machine: writes the containers.conf that carries the ulimits to pod infra
@@ -75,12 +94,30 @@ export async function createPodmanRuntime(options: CreatePodmanRuntimeOptions): 
     const containersConf = await writeContainersConf(join(dir, 'containers.conf'), config.ulimits);
     config = { ...config, containersConf };
   }
+  const cli = podmanCli(config);
+  const wantApi = (options.api ?? process.env.KEDGE_PODMAN_API !== '0') && !isDocker(config);
+  let service: PodmanService | undefined;
+  let serviceUnavailable = wantApi
+    ? undefined
+    : 'the podman API is turned off (KEDGE_PODMAN_API=0 or api: false)';
+  if (wantApi) {
+    // One socket per runtime: two runtimes on one state dir (tests, a restarted kubelet) must not
+    // take each other's socket away.
+    const name = `podman.${process.pid}.${serviceSeq++}.sock`;
+    let dir = options.stateDir ?? (await mkdtemp(join(tmpdir(), 'kedge-podman-')));
+    if (join(dir, name).length > MAX_SOCKET_PATH) dir = await mkdtemp(join(tmpdir(), 'kedge-podman-'));
+    const started = await startPodmanService({ cli, socketPath: join(dir, name) });
+    if ('service' in started) service = started.service;
+    else serviceUnavailable = started.unavailable;
+  }
   return new PodmanRuntime({
     nodeName: options.nodeName,
-    cli: podmanCli(config),
+    cli,
     pauseImage: options.pauseImage,
     pullTimeoutMs: options.pullTimeoutMs,
     oomLog: options.kernelOomLog === false ? undefined : kernelOomLog(),
+    service,
+    serviceUnavailable,
   });
 }
 
@@ -94,12 +131,17 @@ export class PodmanRuntime implements ContainerRuntime {
   readonly #oomLog: KernelOomLog | undefined;
   readonly #pullTimeoutMs: number;
   /** The previous stats sample per container, so CPU use is a rate over a real interval. */
-  readonly #lastSample = new Map<string, StatsSample>();
+  readonly #stats = new StatsRates();
   /**
    * Who each sandbox we created belongs to, so createContainer need not inspect it (two CLI calls).
    * Only a cache: after a restart it is empty and the labels are read back instead.
    */
   readonly #sandboxes = new Map<string, SandboxIdentity>();
+  readonly #service: PodmanService | undefined;
+  readonly #api: PodmanApi | undefined;
+  readonly #serviceUnavailable: string | undefined;
+  /** Inspect records of listed containers, so a listing inspects only what changed. */
+  readonly #listing = new InspectCache();
 
   constructor(options: PodmanRuntimeOptions) {
     this.cli = options.cli;
@@ -109,11 +151,38 @@ export class PodmanRuntime implements ContainerRuntime {
     this.#pauseCommand = options.pauseCommand ?? DEFAULT_PAUSE_COMMAND;
     this.#oomLog = options.oomLog;
     this.#pullTimeoutMs = options.pullTimeoutMs ?? 120_000;
+    this.#service = options.service;
+    this.#api = options.service && new PodmanApi(options.service.client);
+    this.#serviceUnavailable = options.serviceUnavailable;
   }
 
-  /** Releases the kernel log descriptor. */
+  /** Which door to podman is in use: its REST API (our own service) or a CLI process per call. */
+  get mode(): 'api' | 'cli' {
+    return this.#liveApi() ? 'api' : 'cli';
+  }
+
+  /** The API service's process id while it runs (for its share of CPU and memory). */
+  get servicePid(): number | undefined {
+    return this.#liveApi() ? this.#service?.pid : undefined;
+  }
+
+  /** The mode in words, with the reason when it is the CLI. */
+  get modeDescription(): string {
+    if (this.#liveApi()) {
+      return `podman API on ${this.#service?.client.socketPath} (service pid ${this.#service?.pid})`;
+    }
+    return `${this.cli.config.binary} CLI per call (${this.#service?.exitReason ?? this.#serviceUnavailable ?? 'docker has no libpod API'})`;
+  }
+
+  /** Releases the kernel log descriptor and ends the API service (containers keep running). */
   close(): void {
     this.#oomLog?.close();
+    this.#service?.stop();
+  }
+
+  /** The API while its service runs; once it has exited, every call goes to the CLI. */
+  #liveApi(): PodmanApi | undefined {
+    return this.#service?.exitReason === undefined ? this.#api : undefined;
   }
 
   async version() {
@@ -125,6 +194,18 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async createPodSandbox(config: Parameters<ContainerRuntime['createPodSandbox']>[0]): Promise<string> {
     const name = sandboxRuntimeName(config);
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
+    if (api) {
+      const id = await api.createPod(podCreateSpec(name, config, this.nodeName));
+      this.#sandboxes.set(id, { id, uid: config.uid, name: config.name, namespace: config.namespace });
+      try {
+        await api.startPod(id);
+      } catch (err) {
+        await this.removePodSandbox(id);
+        throw err;
+      }
+      return id;
+    }
     const args = sandboxCreateArgs(name, config, {
       nodeName: this.nodeName,
       kind: this.kind,
@@ -150,6 +231,11 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async stopPodSandbox(id: string, gracePeriodSeconds = 10): Promise<void> {
     const t = String(Math.max(0, Math.ceil(gracePeriodSeconds)));
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
+    if (api) {
+      await ignoreNotFound(() => api.stopPod(id, Number(t), this.#graceTimeout(gracePeriodSeconds)));
+      return;
+    }
     await ignoreNotFound(async () => {
       if (this.kind === 'pod') {
         await this.cli.run(['pod', 'stop', '--time', t, id], {
@@ -169,6 +255,12 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async removePodSandbox(id: string): Promise<void> {
     this.#sandboxes.delete(id);
+    this.#listing.forgetSandbox(id, LABEL.sandboxId);
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
+    if (api) {
+      await ignoreNotFound(() => api.removePod(id));
+      return;
+    }
     await ignoreNotFound(async () => {
       if (this.kind === 'pod') {
         await this.cli.run(['pod', 'rm', '--force', '--time', '0', id]);
@@ -183,7 +275,10 @@ export class PodmanRuntime implements ContainerRuntime {
   async listPodSandboxes(filter?: LabelFilter): Promise<PodSandboxStatus[]> {
     const ownFilter = { ...filter, [LABEL.managedBy]: MANAGER, [LABEL.role]: 'sandbox' };
     let ids: string[];
-    if (this.kind === 'pod') {
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
+    if (api) {
+      ids = (await api.listPods(ownFilter)).map((pod) => String(pod.Id ?? '')).filter((id) => id !== '');
+    } else if (this.kind === 'pod') {
       const { stdout } = await this.cli.run([
         'pod',
         'ps',
@@ -216,12 +311,13 @@ export class PodmanRuntime implements ContainerRuntime {
       if (!obj) throw notFound(`sandbox ${id}`);
       return parsePauseContainerInspect(obj);
     }
-    const [pod] = parseJsonRecords((await this.cli.run(['pod', 'inspect', id])).stdout);
+    const api = this.#liveApi();
+    const [pod] = api
+      ? [await api.inspectPod(id)]
+      : parseJsonRecords((await this.cli.run(['pod', 'inspect', id])).stdout);
     if (!pod) throw notFound(`pod sandbox ${id}`);
     const infraId = typeof pod.InfraContainerID === 'string' ? pod.InfraContainerID : undefined;
-    const [infra] = infraId
-      ? parseJsonRecords((await this.cli.run(['inspect', '--type', 'container', infraId])).stdout)
-      : [];
+    const [infra] = infraId ? await this.#inspectRaw([infraId]) : [];
     return parsePodInspect(pod, infra);
   }
 
@@ -230,12 +326,20 @@ export class PodmanRuntime implements ContainerRuntime {
   async createContainer(sandboxId: string, config: Parameters<ContainerRuntime['createContainer']>[1]) {
     const sandbox = this.#sandboxes.get(sandboxId) ?? (await this.inspectPodSandbox(sandboxId));
     const name = containerRuntimeName(sandbox, config.name, config.attempt ?? 0);
-    const args = containerCreateArgs(name, sandbox, config, {
-      nodeName: this.nodeName,
-      kind: this.kind,
-      containerFlags: this.cli.containerFlags(),
-    });
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
     try {
+      if (api) {
+        const spec = containerCreateSpec(name, sandbox, config, {
+          nodeName: this.nodeName,
+          ulimits: this.cli.config.ulimits,
+        });
+        return await api.createContainer(spec);
+      }
+      const args = containerCreateArgs(name, sandbox, config, {
+        nodeName: this.nodeName,
+        kind: this.kind,
+        containerFlags: this.cli.containerFlags(),
+      });
       return lastLine((await this.cli.run(args)).stdout);
     } catch (err) {
       if (err instanceof RuntimeError && err.kind === 'ImageNotFound') {
@@ -252,16 +356,25 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.cli.run(['start', id]);
+    const api = this.#liveApi();
+    if (api) await api.startContainer(id);
+    else await this.cli.run(['start', id]);
   }
 
   async stopContainer(id: string, gracePeriodSeconds: number): Promise<void> {
-    const t = String(Math.max(0, Math.ceil(gracePeriodSeconds)));
-    await this.cli.run(['stop', '--time', t, id], { timeoutMs: this.#graceTimeout(gracePeriodSeconds) });
+    const seconds = Math.max(0, Math.ceil(gracePeriodSeconds));
+    const timeoutMs = this.#graceTimeout(gracePeriodSeconds);
+    const api = this.#liveApi();
+    if (api) await api.stopContainer(id, seconds, timeoutMs);
+    else await this.cli.run(['stop', '--time', String(seconds), id], { timeoutMs });
   }
 
   async removeContainer(id: string): Promise<void> {
-    await ignoreNotFound(() => this.cli.run(['rm', '--force', '--time', '0', id]));
+    this.#listing.forget(id);
+    const api = this.#liveApi();
+    await ignoreNotFound(() =>
+      api ? api.removeContainer(id) : this.cli.run(['rm', '--force', '--time', '0', id]),
+    );
   }
 
   async inspectContainer(id: string): Promise<ContainerStatus> {
@@ -272,20 +385,55 @@ export class PodmanRuntime implements ContainerRuntime {
 
   async listContainers(filter?: LabelFilter): Promise<ContainerStatus[]> {
     const ownFilter = { ...filter, [LABEL.managedBy]: MANAGER, [LABEL.role]: 'container' };
-    const ids = await this.#containerIds(ownFilter);
-    if (ids.length === 0) return [];
-    const statuses = await this.#inspectContainers(ids).catch(async (err: unknown) => {
-      // One of them vanished meanwhile: inspect one by one and keep the ones still there.
-      if (!(err instanceof RuntimeError && err.kind === 'NotFound')) throw err;
-      const each = await Promise.all(ids.map((id) => this.#inspectContainers([id]).catch(() => [])));
-      return each.flat();
-    });
-    return statuses.filter((s) => matchesLabels(s.labels, ownFilter));
+    // One listing call; only containers whose state moved since the last listing are inspected.
+    const api = this.#liveApi();
+    const summaries = api
+      ? await api.listContainers(ownFilter)
+      : parseJsonRecords(
+          (
+            await this.cli.run([
+              'ps',
+              '--all',
+              '--no-trunc',
+              '--format',
+              'json',
+              ...labelFilterFlags(ownFilter),
+            ])
+          ).stdout,
+        );
+    if (summaries.length === 0) return [];
+    const inspected = await this.#listing.resolve(summaries, (ids) => this.#inspectTolerant(ids));
+    return inspected.map((obj) => this.#status(obj)).filter((s) => matchesLabels(s.labels, ownFilter));
+  }
+
+  /** Container events for the kubelet: the API's stream, else a `podman events` process. */
+  async *containerEvents(filter: LabelFilter, signal: AbortSignal): AsyncGenerator<ContainerEvent> {
+    if (this.kind !== 'pod')
+      throw new RuntimeError('Failed', 'docker events are not supported; listing instead', 'events');
+    const ownFilter = { ...filter, [LABEL.managedBy]: MANAGER };
+    const api = this.#liveApi();
+    if (!api) {
+      yield* cliContainerEvents(this.cli, ownFilter, signal);
+      return;
+    }
+    for await (const record of api.containerEvents(ownFilter, signal)) {
+      const event = parseContainerEvent(record);
+      if (event) yield event;
+    }
+    if (!signal.aborted) {
+      throw new RuntimeError(
+        'Failed',
+        `the podman API service closed its event stream (${this.#service?.exitReason ?? 'still running'})`,
+        'GET /events',
+      );
+    }
   }
 
   // ---- images ----
 
   async imageExists(ref: string): Promise<boolean> {
+    const api = this.kind === 'pod' ? this.#liveApi() : undefined;
+    if (api) return api.imageExists(ref);
     if (this.kind === 'pod') {
       const outcome = await this.cli.outcome(['image', 'exists', ref]);
       if (outcome.exitCode === 0) return true;
@@ -343,27 +491,7 @@ export class PodmanRuntime implements ContainerRuntime {
       ...ids,
     ];
     const { stdout } = await this.cli.run(args);
-    const now = new Date();
-    const out: ContainerStats[] = [];
-    for (const record of parseJsonRecords(stdout)) {
-      const sample = parseStatsRecord(record);
-      if (!sample) continue;
-      const fullId = ids.find((id) => sample.id.startsWith(id) || id.startsWith(sample.id)) ?? sample.id;
-      const previous = this.#lastSample.get(fullId);
-      this.#lastSample.set(fullId, sample);
-      const nanoCores = cpuNanoCores(previous, sample);
-      out.push({
-        id: fullId,
-        cpuNanoCores: nanoCores,
-        cpuPercent: nanoCores / 1e7,
-        cpuUsageCoreNanoSeconds: sample.cpuTotalNanos ?? 0,
-        memoryWorkingSetBytes: sample.memoryBytes,
-        memoryLimitBytes: sample.memoryLimitBytes,
-        pids: sample.pids,
-        timestamp: now,
-      });
-    }
-    return out;
+    return this.#stats.rates(parseJsonRecords(stdout), ids, new Date());
   }
 
   async *containerLogs(id: string, options: LogOptions = {}): AsyncGenerator<string> {
@@ -423,40 +551,44 @@ export class PodmanRuntime implements ContainerRuntime {
   }
 
   async #inspectContainers(ids: readonly string[]): Promise<ContainerStatus[]> {
+    return (await this.#inspectRaw(ids)).map((obj) => this.#status(obj));
+  }
+
+  /** Inspect records: one API call per container (in parallel), or one CLI call for all. */
+  async #inspectRaw(ids: readonly string[]): Promise<Record<string, unknown>[]> {
+    const api = this.#liveApi();
+    if (api) return Promise.all(ids.map((id) => api.inspectContainer(id)));
     const { stdout } = await this.cli.run(['inspect', '--type', 'container', ...ids]);
-    return parseJsonRecords(stdout).map((obj) => {
-      const status = parseContainerInspect(obj);
-      if (status.state !== 'exited' || status.oomKilled || !this.#oomLog) return status;
-      return this.#oomLog.wasOomKilled(status.id) ? parseContainerInspect(obj, true) : status;
+    return parseJsonRecords(stdout);
+  }
+
+  /** Like #inspectRaw, leaving out containers removed since they were listed. */
+  async #inspectTolerant(ids: readonly string[]): Promise<Record<string, unknown>[]> {
+    return this.#inspectRaw(ids).catch(async (err: unknown) => {
+      if (!(err instanceof RuntimeError && err.kind === 'NotFound')) throw err;
+      const each = await Promise.all(
+        ids.map((id) =>
+          this.#inspectRaw([id]).catch((one: unknown) => {
+            if (one instanceof RuntimeError && one.kind === 'NotFound') return [];
+            throw one;
+          }),
+        ),
+      );
+      return each.flat();
     });
+  }
+
+  /** A container's status from its inspect; an exit the runtime did not call OOM is checked in the kernel log. */
+  #status(obj: Record<string, unknown>): ContainerStatus {
+    const status = parseContainerInspect(obj);
+    if (status.state !== 'exited' || status.oomKilled || !this.#oomLog) return status;
+    return this.#oomLog.wasOomKilled(status.id) ? parseContainerInspect(obj, true) : status;
   }
 
   /** The CLI call must outlive the grace period it waits out. */
   #graceTimeout(gracePeriodSeconds: number): number {
     return Math.max(this.cli.config.timeoutMs, (gracePeriodSeconds + 30) * 1000);
   }
-}
-
-/**
- * CPU use as a rate between two samples of cumulative CPU time; without an earlier sample, the
- * runtime's own percentage (podman's is the average since the container started).
- */
-export function cpuNanoCores(previous: StatsSample | undefined, current: StatsSample): number {
-  if (
-    previous?.cpuTotalNanos !== undefined &&
-    previous.sampledAtNanos !== undefined &&
-    current.cpuTotalNanos !== undefined &&
-    current.sampledAtNanos !== undefined &&
-    current.sampledAtNanos > previous.sampledAtNanos &&
-    current.cpuTotalNanos >= previous.cpuTotalNanos
-  ) {
-    return Math.round(
-      ((current.cpuTotalNanos - previous.cpuTotalNanos) /
-        (current.sampledAtNanos - previous.sampledAtNanos)) *
-        1e9,
-    );
-  }
-  return Math.round(current.cpuPercent * 1e7);
 }
 
 function lastLine(stdout: string): string {
@@ -480,3 +612,5 @@ async function ignoreNotFound(action: () => Promise<unknown>): Promise<void> {
     throw err;
   }
 }
+
+export { cpuNanoCores } from './stats-rates.ts';

@@ -137,6 +137,16 @@ export interface ExecResult {
   readonly timedOut: boolean;
 }
 
+/** Something that happened to a container, as the runtime reported it the moment it did. */
+export interface ContainerEvent {
+  readonly id: string;
+  /** The runtime's word: `create`, `start`, `died`, `oom`, `remove`, ... */
+  readonly action: string;
+  /** The container's labels (podman sends them with each event). */
+  readonly labels: Labels;
+  readonly exitCode: number | undefined;
+}
+
 /** Exact-match label selector: every key must be present with this value. */
 export type LabelFilter = Labels;
 
@@ -173,4 +183,11 @@ export interface ContainerRuntime {
   /** The container's output, one line per item; with `follow` it ends when the signal aborts. */
   containerLogs(id: string, options?: LogOptions): AsyncIterable<string>;
   exec(id: string, command: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+
+  /**
+   * Container events matching the labels as they happen, until the signal aborts; the iterable
+   * throws when the source fails (the caller falls back to listing). Optional: a runtime without
+   * events is listed periodically instead.
+   */
+  containerEvents?(filter: LabelFilter, signal: AbortSignal): AsyncIterable<ContainerEvent>;
 }
