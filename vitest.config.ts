@@ -10,6 +10,7 @@ const systemTests = [
   'test/agent/gossip/autonomy.test.ts',
   'test/agent/web/*.browser.test.ts',
   'test/cli/e2e.test.ts',
+  'test/cli/node-drain.test.ts',
 ];
 
 export default defineConfig({
