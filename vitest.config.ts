@@ -31,7 +31,15 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'system', include: systemTests, pool: 'forks', fileParallelism: false },
+        test: {
+          name: 'system',
+          include: systemTests,
+          pool: 'forks',
+          fileParallelism: false,
+          // Each step starts real processes (a kedge CLI run, an agent): allow for a slow machine.
+          testTimeout: 180_000,
+          hookTimeout: 240_000,
+        },
       },
     ],
   },
