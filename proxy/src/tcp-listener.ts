@@ -23,6 +23,9 @@ export class TcpServiceListener {
   readonly #connectTimeoutMs: number;
   readonly #maxAttempts: number;
   #plan: ListenerPlan;
+  #refused = 0;
+  #refusedLoggedAt = 0;
+  #lastConnectError: string | undefined;
 
   constructor(plan: ListenerPlan, options: TcpListenerOptions = {}) {
     this.#plan = plan;
@@ -83,17 +86,18 @@ export class TcpServiceListener {
     if (client.destroyed) return;
     const backend = this.balancer.pick(client.remoteAddress ?? '', tried);
     if (!backend) {
-      client.destroy();
+      this.#refuse(client, tried.size === 0 ? 'no ready endpoint' : `every endpoint tried failed`);
       return;
     }
     tried.add(backendId(backend));
     const upstream = connect({ host: backend.ip, port: backend.port, noDelay: true, allowHalfOpen: true });
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.#connectTimeoutMs);
-    const onConnectError = () => {
+    const onConnectError = (error: Error) => {
       clearTimeout(timer);
       this.balancer.connectFailed(backend);
+      this.#lastConnectError = `${backendId(backend)}: ${error.message}`;
       if (tried.size < this.#maxAttempts) this.#attempt(client, tried);
-      else client.destroy();
+      else this.#refuse(client, `${tried.size} endpoints tried failed`);
     };
     upstream.once('error', onConnectError);
     upstream.once('connect', () => {
@@ -104,12 +108,31 @@ export class TcpServiceListener {
     });
   }
 
+  /**
+   * Drops a client (no backend would take it, or its backend broke), and says so at most once a
+   * second: a dropped client is otherwise only a reset on the caller's side, with nothing on this
+   * node to explain it.
+   */
+  #refuse(client: Socket, why: string): void {
+    client.destroy();
+    this.#refused++;
+    const now = Date.now();
+    if (now - this.#refusedLoggedAt < 1000) return;
+    const { address, port, service } = this.#plan;
+    const backends = this.balancer.backends().map(backendId).join(', ') || 'none';
+    console.error(
+      `kedge proxy: TCP ${address}:${port} (${service}): dropped ${this.#refused} client(s): ${why}; endpoints: ${backends}; last connect error: ${this.#lastConnectError ?? 'none'}`,
+    );
+    this.#refused = 0;
+    this.#refusedLoggedAt = now;
+  }
+
   #splice(client: Socket, upstream: Socket, backend: Backend): void {
     this.balancer.connectionOpened(backend);
     // A clean close lets the pipe flush and end the other side; a reset tears it down at once.
     upstream.once('close', (hadError) => {
       this.balancer.connectionClosed(backend);
-      if (hadError) client.destroy();
+      if (hadError) this.#refuse(client, `endpoint ${backendId(backend)} reset the connection`);
       else client.end();
     });
     upstream.on('error', () => upstream.destroy()); // a backend dying mid-stream breaks this connection only

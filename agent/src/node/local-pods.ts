@@ -17,6 +17,15 @@ export class LocalPods {
   /** Pods whose status the kubelet has written: its status wins over the API's copy. */
   readonly #statusByUid = new Map<string, Pod['status']>();
   readonly #listeners = new Set<() => void>();
+  #listed = false;
+
+  /**
+   * Whether the kubelet has listed its pods once: before that, an empty list means "not known yet",
+   * not "no pods" (a restarted agent must not withdraw the endpoints of pods that still run).
+   */
+  get listed(): boolean {
+    return this.#listed;
+  }
 
   list(): Pod[] {
     return [...this.#pods.values()];
@@ -46,9 +55,12 @@ export class LocalPods {
 
   /** Everything listed replaces what was known (a relist after a broken watch). */
   replaceAll(pods: readonly Pod[]): void {
+    const first = !this.#listed;
+    this.#listed = true;
     const live = new Set(pods.map((p) => p.metadata.uid));
     for (const uid of [...this.#pods.keys()]) if (!live.has(uid)) this.forget(uid);
     for (const p of pods) this.observe(p);
+    if (first && pods.length === 0) this.#changed(); // "no pods" is news too
   }
 
   forget(uid: string): void {

@@ -7,6 +7,8 @@
  *     └─> service data plane (service-data-plane.ts): gossip host (node-gossip.ts) announcing this
  *           node's endpoints, ServiceProxy fed by the merged table, service DNS (service-dns.ts),
  *           ClusterIPs bound on kedge0 when privileged (VirtualIpBinder)
+ *     └─> edge data plane (edge-data-plane.ts): Ingress proxy (HTTP/HTTPS) and, when asked for on a
+ *           machine of its own, the nft kernel fast path, fed by the same gossip table
  *   NodeSampler (every 5 s) ──> /kedge/node/v1/summary, /metrics (node-routes.ts)
  *   Kubelet.podLogs ──> /kedge/node/v1/logs/{ns}/{pod}
  *
@@ -28,11 +30,13 @@ import { createPodmanRuntime } from '../runtime/podman-runtime.ts';
 import { ServiceIpError } from '../services/service-ip-error.ts';
 import { VirtualIpBinder } from '../services/virtual-ip-binder.ts';
 import { ApiClient } from './api-client.ts';
+import { type EdgeDataPlane, startEdgeDataPlane } from './edge-data-plane.ts';
 import { HttpClusterReader } from './http-cluster-client.ts';
 import { HttpNodeClient } from './http-node-client.ts';
 import { LocalPods, observingNodeClient } from './local-pods.ts';
 import { announceOnNode, GOSSIP_PORT_OFFSET, gossipHealth, startNodeGossip } from './node-gossip.ts';
 import { nodeRoutes, type RouteHandler } from './node-routes.ts';
+import { ServiceCacheFile } from './service-cache-file.ts';
 import { runServiceDataPlane } from './service-data-plane.ts';
 import { type ServiceDns, sharesMachine, startServiceDns, withPodDns } from './service-dns.ts';
 
@@ -148,7 +152,25 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
     ...(ctx.gossipTiming ? { timing: ctx.gossipTiming } : {}),
   });
   if (gossip instanceof GossipError) log(`gossip is off, services are not served here: ${gossip.message}`);
-  else
+  // Ingress and the nft fast path (edge-config.ts says where and when), from the same table.
+  const edge: EdgeDataPlane | undefined =
+    gossip instanceof GossipError
+      ? undefined
+      : await startEdgeDataPlane({
+          address: ctx.address,
+          apiPort: ctx.apiPort,
+          client: new HttpClusterReader(api),
+          gossip,
+          signal,
+          log,
+        });
+  if (edge?.ingressPorts)
+    ctx.logger.info('ingress serving', {
+      node: ctx.nodeName,
+      ...edge.ingressPorts,
+      kernelFastPath: edge.kernelFastPath,
+    });
+  if (!(gossip instanceof GossipError))
     runServiceDataPlane({
       client: new HttpClusterReader(api),
       nodeName: ctx.nodeName,
@@ -157,6 +179,7 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
       proxy,
       ...(dns instanceof Error ? {} : { dns: dns.server }),
       ...(boundBinder?.mode === 'virtual' ? { binder: boundBinder } : {}),
+      cache: new ServiceCacheFile(path.join(ctx.dataDir, 'proxy'), log),
       announce: async () => (await announceOnNode(api, ctx.nodeName, gossip.peerId, gossip.address))?.message,
       signal,
       log,
@@ -190,6 +213,7 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
       stopping.abort();
       kubelet?.stop();
       await proxy.close();
+      await edge?.stop();
       if (!(gossip instanceof GossipError)) await gossip.stop();
       if (!(dns instanceof Error)) await dns.server.close();
       // The addresses stay bound: pods keep running across an agent restart, so do their Services.

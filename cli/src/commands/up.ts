@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { down, up } from '../../../agent/src/cluster/local-cluster.ts';
+import { INGRESS_HTTP_PORT_OFFSET, INGRESS_HTTPS_PORT_OFFSET } from '../../../agent/src/node/edge-config.ts';
 import type { CommandSpec } from '../command.ts';
 import { CliError } from '../errors.ts';
 
@@ -48,6 +49,15 @@ export const upCommand: CommandSpec = {
           `  reach it through the proxy on any node: curl http://127.0.0.1:${sample.nodePort}/  (or 127.0.0.2..${result.agents.length})\n`,
       );
     }
+    // Agents on a shared machine serve Ingress on their API port + 500 (HTTP) / + 600 (HTTPS).
+    const ingress = result.agents
+      .map((a) => {
+        const colon = a.apiAddress.lastIndexOf(':');
+        const port = Number(a.apiAddress.slice(colon + 1));
+        return `${a.apiAddress.slice(0, colon)}:${port + INGRESS_HTTP_PORT_OFFSET}/${port + INGRESS_HTTPS_PORT_OFFSET}`;
+      })
+      .join(' ');
+    inv.out(`Ingress (HTTP/HTTPS) on each agent: ${ingress}\n`);
     inv.out(
       `leader elected after ${result.electedMs} ms; ${result.agents.length} agent(s) ready after ${result.readyMs} ms\n` +
         `  export KUBECONFIG=${result.kubeconfig}\n  kubectl get namespaces\n  kedge cluster status --dir ${dir}\n` +

@@ -96,26 +96,37 @@ export class IngressProxy {
     view: EndpointView,
     secrets: readonly TlsSecret[],
   ): readonly string[] {
-    this.setTable(buildRouteTable(ingresses, services, view, secrets));
-    return this.#table.problems;
+    const badCertificates = this.setTable(buildRouteTable(ingresses, services, view, secrets));
+    return [...this.#table.problems, ...badCertificates];
   }
 
-  setTable(table: RouteTable): void {
+  /** Installs the table; returns the hosts whose certificate could not be loaded (they get none). */
+  setTable(table: RouteTable): string[] {
     const contexts = new Map<string, SecureContext>();
     const byPem = new Map<string, SecureContext>();
+    const problems: string[] = [];
     for (const [host, pair] of table.certificates) {
       // Reuse a context whose PEM did not change: building one parses the key, which is not cheap.
       const pem = pair.cert + pair.key;
-      const ctx =
-        byPem.get(pem) ??
-        this.#contextsByPem.get(pem) ??
-        createSecureContext({ cert: pair.cert, key: pair.key });
+      let ctx = byPem.get(pem) ?? this.#contextsByPem.get(pem);
+      if (!ctx) {
+        try {
+          ctx = createSecureContext({ cert: pair.cert, key: pair.key });
+        } catch (error) {
+          // One bad Secret must not keep every other route from updating.
+          problems.push(
+            `TLS certificate for ${host} is unusable (${(error as Error).message}); fix its Secret's tls.crt/tls.key`,
+          );
+          continue;
+        }
+      }
       byPem.set(pem, ctx);
       contexts.set(host, ctx);
     }
     this.#table = table;
     this.#contexts = contexts;
     this.#contextsByPem = byPem;
+    return problems;
   }
 
   /** Stops accepting; requests and upgraded streams in flight get `drainMs` to finish, then are cut. */
