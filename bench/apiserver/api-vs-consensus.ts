@@ -14,6 +14,7 @@
 import { existsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import os from 'node:os';
+import { createSecureContext } from 'node:tls';
 import { KvCluster } from '../../consensus/example/kv-cluster.ts';
 import { EtcdCluster } from '../consensus/etcd-cluster.ts';
 import { closedLoop, type LoadResult, percentile } from '../consensus/measure.ts';
@@ -157,6 +158,14 @@ async function fanout(api: AgentProcesses) {
   const receivedAt: number[][] = Array.from({ length: updates }, () => []);
   const requests: ReturnType<typeof request>[] = [];
   let ready = 0;
+  // One parsed CA for all streams (`ca` per request parses the PEM again for every connection);
+  // one socket per stream, and no session reuse, so every stream pays a full TLS handshake as
+  // 1,000 separate clients would.
+  const streams = new Agent({
+    secureContext: createSecureContext({ ca: api.caPem }),
+    maxSockets: Number.POSITIVE_INFINITY,
+    maxCachedSessions: 0,
+  });
   const opened = performance.now();
   await new Promise<void>((resolve, reject) => {
     for (let i = 0; i < watchers; i++) {
@@ -168,12 +177,17 @@ async function fanout(api: AgentProcesses) {
           host,
           port: Number(port),
           path: `${base}?watch=true&fieldSelector=${encodeURIComponent(`metadata.name=${name}`)}`,
-          ca: api.caPem,
-          agent: false,
+          agent: streams,
           headers: { authorization: `Bearer ${api.adminToken}` },
         },
         (res) => {
           if (res.statusCode !== 200) reject(new Error(`watch ${i} answered ${res.statusCode}`));
+          // A stream that ends before its ADDED (an ERROR event: 503 during an election, 410)
+          // would otherwise leave the count short and the run waiting forever.
+          res.on('close', () => {
+            if (!sawInitial)
+              reject(new Error(`watch ${i} ended before its ADDED (${ready} of ${watchers} ready)`));
+          });
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => {
             buffered += chunk;
@@ -184,6 +198,8 @@ async function fanout(api: AgentProcesses) {
               if (event.type === 'ADDED' && !sawInitial) {
                 sawInitial = true;
                 if (++ready === watchers) resolve();
+              } else if (event.type === 'ERROR') {
+                reject(new Error(`watch ${i} got an ERROR event: ${line.slice(0, 300)}`));
               } else if (event.type === 'MODIFIED') {
                 receivedAt[Number(event.object.data?.n) - 1]?.push(performance.now());
               }
@@ -219,6 +235,7 @@ async function fanout(api: AgentProcesses) {
     await new Promise((res) => setTimeout(res, 500));
   }
   for (const req of requests) req.destroy();
+  streams.destroy();
   delivery.sort((a, b) => a - b);
   return { openMs, delivery, incomplete };
 }

@@ -7,9 +7,11 @@
  *          follower asks the leader) -> applied >= that index here -> read the local store
  *   watch: readIndex(), then the local store's watch (history replay, then live applies)
  *
- * No leases: every read costs one heartbeat round to a quorum, and in exchange a deposed leader
- * or a partitioned follower can never answer from stale state. Consensus failures become 503
- * with Retry-After (consensus-errors.ts).
+ * No leases: every read round costs one heartbeat round to a quorum, and in exchange a deposed
+ * leader or a partitioned follower can never answer from stale state. Concurrent reads share
+ * rounds (ReadBarrier below, as etcd's linearizableReadLoop does): 1,000 watches opened at once
+ * cost a handful of ReadIndex rounds, not 1,000 heartbeat broadcasts that starve the Raft ticks
+ * and depose the leader. Consensus failures become 503 with Retry-After (consensus-errors.ts).
  */
 
 import type { RaftNode } from '../../../consensus/src/node/raft-node.ts';
@@ -35,12 +37,14 @@ export type ConsensusNode = Pick<RaftNode<AppliedResult>, 'propose' | 'readIndex
 export class ReplicatedBackend implements ObjectBackend {
   readonly #node: ConsensusNode;
   readonly #state: ReplicatedState;
+  readonly #reads: ReadBarrier;
   /** Live watches with a way to end them with an ERROR event (after a snapshot restore). */
   readonly #watches = new Set<{ handle: WatchHandle; sink: (event: WatchEvent) => void }>();
 
   constructor(node: ConsensusNode, state: ReplicatedState) {
     this.#node = node;
     this.#state = state;
+    this.#reads = new ReadBarrier(() => node.readIndex());
     state.onRestore(() => this.#endWatches());
   }
 
@@ -108,7 +112,7 @@ export class ReplicatedBackend implements ObjectBackend {
 
   async #barrier(): Promise<void> {
     try {
-      await this.#node.readIndex();
+      await this.#reads.wait();
     } catch (error) {
       throw toApiError(error, 'read');
     }
@@ -122,6 +126,42 @@ export class ReplicatedBackend implements ObjectBackend {
       handle.stop();
     }
     this.#watches.clear();
+  }
+}
+
+/**
+ * Shares ReadIndex rounds among concurrent reads. A read may only use a round that started after
+ * it arrived (an earlier round's index may predate a write the reader already saw acknowledged),
+ * so a read that finds a round in flight joins the next one, which starts when the current one
+ * settles: at most one round in flight and one gathering, however many reads wait.
+ */
+export class ReadBarrier {
+  readonly #readIndex: () => Promise<void>;
+  #inFlight: Promise<void> | undefined;
+  #gathering: Promise<void> | undefined;
+
+  constructor(readIndex: () => Promise<void>) {
+    this.#readIndex = readIndex;
+  }
+
+  wait(): Promise<void> {
+    const current = this.#inFlight;
+    if (current === undefined) return this.#start();
+    this.#gathering ??= current
+      .catch(() => undefined) // the failed round's readers got its error; the next round is new
+      .then(() => {
+        this.#gathering = undefined;
+        return this.#start();
+      });
+    return this.#gathering;
+  }
+
+  #start(): Promise<void> {
+    const round: Promise<void> = this.#readIndex().finally(() => {
+      if (this.#inFlight === round) this.#inFlight = undefined;
+    });
+    this.#inFlight = round;
+    return round;
   }
 }
 

@@ -38,6 +38,13 @@ interface AppModules {
       list: unknown,
       nodeByName: (name: string) => unknown,
     ) => string[];
+
+    chartTimeRange: (
+      min: number | null,
+      max: number | null,
+      times: number[],
+      minSpan?: number,
+    ) => [number | null, number | null];
   };
   'ndjson.js': { splitLines: (rest: string, chunk: string) => { lines: string[]; rest: string } };
   'object-cache.js': {

@@ -6,7 +6,7 @@ import { loadAppModule } from './app-module-types.ts';
 const { ActionError, drainPlan, rollbackRequest, scaleRequest } = await loadAppModule('actions.js');
 const { AgentPool } = await loadAppModule('agent-pool.js');
 const { healthOf, leadershipOf, observeLeadership } = await loadAppModule('leader-timeline.js');
-const { recordSamples } = await loadAppModule('metrics-history.js');
+const { chartTimeRange, recordSamples } = await loadAppModule('metrics-history.js');
 const { splitLines } = await loadAppModule('ndjson.js');
 const { applyWatchEvent, cacheFromList } = await loadAppModule('object-cache.js');
 const { parseQuantity } = await loadAppModule('quantity.js');
@@ -107,6 +107,15 @@ describe('quantities and charts', () => {
     expect(recordSamples(history, list('2026-01-01T00:00:00Z'), () => node)).toEqual([]);
     recordSamples(history, list('2026-01-01T00:00:10Z'), () => undefined);
     expect(history.get('a')).toMatchObject({ cpu: [25, null], memory: [25, null] });
+  });
+
+  it('draws a fresh series over a minute ending at its newest point; keeps a longer span and a zoom', () => {
+    // One point: uPlot proposes a day after it.
+    expect(chartTimeRange(1000, 1000 + 86_400_000, [1000])).toEqual([940, 1000]);
+    expect(chartTimeRange(990, 1000, [990, 1000])).toEqual([940, 1000]);
+    expect(chartTimeRange(800, 1000, [800, 900, 1000])).toEqual([800, 1000]);
+    expect(chartTimeRange(850, 950, [800, 900, 1000])).toEqual([850, 950]);
+    expect(chartTimeRange(null, null, [])).toEqual([null, null]);
   });
 });
 

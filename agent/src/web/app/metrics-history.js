@@ -52,6 +52,26 @@ export function recordSamples(history, list, nodeByName, maxPoints = 180) {
 }
 
 /**
+ * The chart's time axis (seconds) as uPlot's x range function: at least `minSpan` wide, ending at
+ * the newest sample. Agents measure every few seconds, so a fresh card has one point, which uPlot
+ * alone spreads over a day after it (years on the axis); the series then grows from the right
+ * edge. Any other range is the user's zoom and is kept.
+ * @param {number | null} min what uPlot proposes
+ * @param {number | null} max
+ * @param {ArrayLike<number>} times the series' timestamps, oldest first
+ * @param {number} [minSpan]
+ * @returns {[number | null, number | null]}
+ */
+export function chartTimeRange(min, max, times, minSpan = 60) {
+  const first = times[0];
+  const last = times[times.length - 1];
+  if (min == null || max == null || first === undefined || last === undefined) return [min, max];
+  const proposedForData = min === first && (max === last || times.length === 1);
+  if (!proposedForData) return [min, max];
+  return [Math.min(first, last - minSpan), last];
+}
+
+/**
  * @param {number} used
  * @param {number} total
  */

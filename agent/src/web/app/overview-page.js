@@ -10,7 +10,7 @@
 import uPlot from 'uplot';
 import { coalesce, h } from './dom.js';
 import { healthOf, leadershipOf } from './leader-timeline.js';
-import { recordSamples } from './metrics-history.js';
+import { chartTimeRange, recordSamples } from './metrics-history.js';
 import { formatBytes } from './quantity.js';
 
 /** @typedef {import('./main.js').PageContext} PageContext */
@@ -21,14 +21,21 @@ import { formatBytes } from './quantity.js';
 export const NODE_METRICS_PATH = '/apis/metrics.k8s.io/v1beta1/nodes';
 
 /**
+ * The charts' series per login (one PageContext), kept while the user is on another page, so
+ * that coming back shows the minutes already measured rather than an empty chart.
+ * @type {WeakMap<PageContext, Map<string, NodeSeries>>}
+ */
+const histories = new WeakMap();
+
+/**
  * @param {HTMLElement} root
  * @param {PageContext} ctx
  * @returns {() => void} stops the page
  */
 export function showOverview(root, ctx) {
   const nodes = ctx.informers.require(['/api/v1/nodes']).get('/api/v1/nodes');
-  /** @type {Map<string, NodeSeries>} */
-  const history = new Map();
+  const history = histories.get(ctx) ?? new Map();
+  histories.set(ctx, history);
   /** @type {Map<string, { card: HTMLElement, info: HTMLElement, usage: HTMLElement, chart: uPlot }>} */
   const cards = new Map();
   let metricsNote = 'waiting for the first sample';
@@ -123,7 +130,13 @@ export function showOverview(root, ctx) {
         chartBox,
       );
       grid.append(card);
-      const chart = new uPlot(chartOptions(), [[], [], []], chartBox);
+      // Back on this page after another: draw the series measured so far at once.
+      const kept = history.get(name);
+      const chart = new uPlot(
+        chartOptions(),
+        kept ? [kept.t, kept.cpu, kept.memory] : [[], [], []],
+        chartBox,
+      );
       entry = { card, info, usage, chart };
       cards.set(name, entry);
     }
@@ -160,6 +173,8 @@ export function showOverview(root, ctx) {
       ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-fact': k }, v)]),
     );
     const series = history.get(name);
+    // How many measurements the chart holds: the tests wait on it for a live (moving) chart.
+    entry.card.dataset.samples = String(series?.t.length ?? 0);
     entry.usage.replaceChildren(
       series && series.t.length > 0
         ? `CPU ${series.cpuCores.toFixed(2)} cores (${share(series.cpu.at(-1))}) · memory ${formatBytes(series.memoryBytes)} (${share(series.memory.at(-1))})`
@@ -224,7 +239,13 @@ function chartOptions() {
     width: 300,
     height: 130,
     legend: { show: true },
-    scales: { y: { range: [0, 100] } },
+    scales: {
+      x: {
+        time: true,
+        range: (u, min, max) => chartTimeRange(min, max, /** @type {number[]} */ (u.data[0])),
+      },
+      y: { range: [0, 100] },
+    },
     axes: [{ size: 28 }, { size: 48, values: (_u, ticks) => ticks.map((t) => `${t}%`) }],
     series: [
       {},
