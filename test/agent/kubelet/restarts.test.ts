@@ -70,6 +70,9 @@ describe('restarts and probes', () => {
           livenessProbe: {
             exec: { command: ['test', '-f', '/tmp/healthy'] },
             periodSeconds: 1,
+            // `podman exec` alone can take over a second on a loaded machine; the test is about the
+            // probe's verdict (exit 1), not its timeout.
+            timeoutSeconds: 5,
             failureThreshold: 2,
           },
         },

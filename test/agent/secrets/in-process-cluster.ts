@@ -52,7 +52,8 @@ export async function startInProcessCluster(
       dataDir: dir(i),
       workloads: false,
       logger: silentLogger,
-      tickMs: 50,
+      // Production tick (100 ms): shorter ones let a loaded CI machine's stalls depose the leader.
+      tickMs: 100,
       ...(options.snapshotEntries !== undefined ? { snapshotEntries: options.snapshotEntries } : {}),
     });
   const stop = async () => {
@@ -69,7 +70,7 @@ export async function startInProcessCluster(
     });
     const caPem = await readFile(path.join(dir(1), 'pki', 'ca.crt'), 'utf8');
     agents.push(await start(1));
-    const call: InProcessCluster['call'] = (agent, token, p, o = {}) =>
+    const once: InProcessCluster['call'] = (agent, token, p, o = {}) =>
       callAgent(agents[agent]!.apiAddress, p, {
         ca: caPem,
         token,
@@ -77,6 +78,28 @@ export async function startInProcessCluster(
         ...(o.method ? { method: o.method } : {}),
         ...(o.body !== undefined ? { body: o.body } : {}),
       });
+    // As a real client does (kubectl, kedge): a 503 from an election is retried after Retry-After.
+    // A create whose first attempt got 503 may have committed anyway; its retry then meets
+    // AlreadyExists, and the object it created is what the caller wanted.
+    const call: InProcessCluster['call'] = async (agent, token, p, o = {}) => {
+      const deadline = Date.now() + 30_000;
+      let retried = false;
+      for (;;) {
+        const reply = await once(agent, token, p, o);
+        const isCreate = (o.method ?? (o.body !== undefined ? 'POST' : 'GET')) === 'POST';
+        if (retried && isCreate && reply.status === 409) {
+          const name = (o.body as { metadata?: { name?: string } } | undefined)?.metadata?.name;
+          if (name !== undefined) {
+            const got = await once(agent, token, `${p.split('?')[0]}/${name}`);
+            if (got.status === 200) return { ...got, status: 201 };
+          }
+        }
+        if (reply.status !== 503 || Date.now() > deadline) return reply;
+        retried = true;
+        const after = Number(reply.headers['retry-after'] ?? 1);
+        await new Promise((r) => setTimeout(r, Math.min(after, 1) * 1000));
+      }
+    };
     await until(20_000, async () => {
       const r = await call(0, init.adminToken, '/api/v1/namespaces/default');
       return r.status === 200 ? true : undefined;
