@@ -289,3 +289,41 @@ describe('service port names', () => {
     expect(validateCreate('/services', service('Not_A_Label'))?.message).toMatch(/spec\.ports\[0\]\.name/);
   });
 });
+
+describe('statefulset volume claim templates', () => {
+  function statefulSet(claimName: string): KubeObject {
+    return {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'vault', namespace: 'default' },
+      spec: {
+        serviceName: 'vault',
+        selector: { matchLabels: { app: 'vault' } },
+        template: {
+          metadata: { labels: { app: 'vault' } },
+          spec: {
+            containers: [
+              { name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data' }] },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: claimName },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          },
+        ],
+      },
+    } as KubeObject;
+  }
+
+  it('lets the template mount a claim template by name, as Kubernetes does', () => {
+    expect(validateCreate('apps/statefulsets', statefulSet('data'))).toBeUndefined();
+  });
+
+  it('still rejects a mount that names neither a volume nor a claim template', () => {
+    expect(validateCreate('apps/statefulsets', statefulSet('other'))?.message).toMatch(
+      /volumeMounts\[0\]\.name: Not found: "data"/,
+    );
+  });
+});

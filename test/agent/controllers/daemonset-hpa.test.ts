@@ -157,6 +157,30 @@ describe('HPA reconcile', () => {
     expect(replicasOf(run([20, 20], old))).toBe(1);
   });
 
+  it("honours the HPA's own scale-down window (spec.behavior.scaleDown.stabilizationWindowSeconds)", () => {
+    const short = (): HorizontalPodAutoscaler => {
+      const h = hpa();
+      h.spec.behavior = { scaleDown: { stabilizationWindowSeconds: 10 } };
+      return h;
+    };
+    const runShort = (history: Recommendation[]) =>
+      reconcileHpa({
+        hpa: short(),
+        target,
+        targetRef: DEPLOYMENTS,
+        pods,
+        usage: new Map([
+          ['a', 20],
+          ['b', 20],
+        ]),
+        history,
+        now: NOW,
+        config: DEFAULT_HPA_CONFIG,
+      });
+    expect(replicasOf(runShort([{ at: NOW - 5_000, replicas: 2 }]))).toBeUndefined();
+    expect(replicasOf(runShort([{ at: NOW - 11_000, replicas: 2 }]))).toBe(1);
+  });
+
   it('reports a missing CPU request instead of guessing', () => {
     const r = reconcileHpa({
       hpa: hpa(),

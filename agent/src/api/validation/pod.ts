@@ -34,10 +34,16 @@ const PROTOCOLS = ['SCTP', 'TCP', 'UDP'] as const;
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
 
-export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): FieldError[] {
+export function validatePodSpec(
+  spec: PodSpec | undefined,
+  path: FieldPath,
+  /** Volumes a controller adds (a StatefulSet's claim templates): mounts may name them. */
+  extraVolumes: ReadonlySet<string> = new Set(),
+): FieldError[] {
   if (spec === undefined || spec === null || typeof spec !== 'object') return [required(path)];
   const errs: FieldError[] = [];
   const volumes = validateVolumes(spec.volumes, path.child('volumes'), errs);
+  for (const name of extraVolumes) volumes.add(name);
   const names = new Set<string>();
   if (!Array.isArray(spec.containers) || spec.containers.length === 0)
     errs.push(required(path.child('containers')));

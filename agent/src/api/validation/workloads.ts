@@ -21,6 +21,8 @@ export function validateSelectedTemplate(
   template: PodTemplateSpec | undefined,
   path: FieldPath,
   allowedRestart: readonly string[],
+  /** Volume names the controller adds to every pod (a StatefulSet's volumeClaimTemplates). */
+  claimVolumes: ReadonlySet<string> = new Set(),
 ): FieldError[] {
   const errs: FieldError[] = [];
   const sp = path.child('selector');
@@ -41,7 +43,7 @@ export function validateSelectedTemplate(
     errs.push(
       invalid(tp.child('metadata', 'labels'), labels ?? {}, '`selector` does not match template `labels`'),
     );
-  errs.push(...validatePodSpec(template.spec, tp.child('spec')));
+  errs.push(...validatePodSpec(template.spec, tp.child('spec'), claimVolumes));
   const rp = template.spec?.restartPolicy;
   if (rp !== undefined && !allowedRestart.includes(rp))
     errs.push(notSupported(tp.child('spec', 'restartPolicy'), rp, allowedRestart));
@@ -68,9 +70,13 @@ const isZero = (v: unknown) => v === 0 || v === '0%';
 export function validateDeploymentSpec(spec: Loose): FieldError[] {
   const errs = validateNonNegative(spec.replicas, SPEC.child('replicas'));
   errs.push(
-    ...validateSelectedTemplate(spec.selector as LabelSelector, spec.template as PodTemplateSpec, SPEC, [
-      'Always',
-    ]),
+    ...validateSelectedTemplate(
+      spec.selector as LabelSelector,
+      spec.template as PodTemplateSpec,
+      SPEC,
+      ['Always'],
+      claimTemplateNames(spec.volumeClaimTemplates),
+    ),
   );
   const strategy = (spec.strategy ?? {}) as Loose;
   const stp = SPEC.child('strategy');
@@ -116,9 +122,13 @@ export function validateReplicaSetSpec(spec: Loose): FieldError[] {
   const errs = validateNonNegative(spec.replicas, SPEC.child('replicas'));
   errs.push(...validateNonNegative(spec.minReadySeconds, SPEC.child('minReadySeconds')));
   errs.push(
-    ...validateSelectedTemplate(spec.selector as LabelSelector, spec.template as PodTemplateSpec, SPEC, [
-      'Always',
-    ]),
+    ...validateSelectedTemplate(
+      spec.selector as LabelSelector,
+      spec.template as PodTemplateSpec,
+      SPEC,
+      ['Always'],
+      claimTemplateNames(spec.volumeClaimTemplates),
+    ),
   );
   return errs;
 }
@@ -141,11 +151,26 @@ export function validateStatefulSetSpec(spec: Loose): FieldError[] {
     ),
   );
   errs.push(
-    ...validateSelectedTemplate(spec.selector as LabelSelector, spec.template as PodTemplateSpec, SPEC, [
-      'Always',
-    ]),
+    ...validateSelectedTemplate(
+      spec.selector as LabelSelector,
+      spec.template as PodTemplateSpec,
+      SPEC,
+      ['Always'],
+      claimTemplateNames(spec.volumeClaimTemplates),
+    ),
   );
   return errs;
+}
+
+/** The PVC templates' names: the StatefulSet controller mounts one claim per ordinal under each. */
+function claimTemplateNames(templates: unknown): Set<string> {
+  const names = new Set<string>();
+  if (!Array.isArray(templates)) return names;
+  for (const t of templates as Loose[]) {
+    const name = (t?.metadata as Loose | undefined)?.name;
+    if (typeof name === 'string' && name !== '') names.add(name);
+  }
+  return names;
 }
 
 export function validateDaemonSetSpec(spec: Loose): FieldError[] {
@@ -164,9 +189,13 @@ export function validateDaemonSetSpec(spec: Loose): FieldError[] {
     );
   }
   errs.push(
-    ...validateSelectedTemplate(spec.selector as LabelSelector, spec.template as PodTemplateSpec, SPEC, [
-      'Always',
-    ]),
+    ...validateSelectedTemplate(
+      spec.selector as LabelSelector,
+      spec.template as PodTemplateSpec,
+      SPEC,
+      ['Always'],
+      claimTemplateNames(spec.volumeClaimTemplates),
+    ),
   );
   return errs;
 }

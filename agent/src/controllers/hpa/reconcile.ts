@@ -5,8 +5,9 @@
  *   ratio = utilisation / target; within 10 % of 1 ─> keep the current size
  *   recommendation = ceil(current × ratio), clamped to [minReplicas, maxReplicas]
  *   scale up: at most max(4 pods, 100 %) more per step (Kubernetes' default policies)
- *   scale down: the highest recommendation of the stabilisation window (default 300 s), so that a
- *               short dip does not remove pods that the next burst needs
+ *   scale down: the highest recommendation of the stabilisation window (default 300 s, or the
+ *               HPA's spec.behavior.scaleDown.stabilizationWindowSeconds), so that a short dip
+ *               does not remove pods that the next burst needs
  *   ─> write spec.replicas of the target (its scale), status and conditions
  */
 
@@ -62,6 +63,19 @@ const requestMillis = (p: Pod): number | undefined => {
   }
   return total;
 };
+
+/**
+ * The scale-down window of this HPA: spec.behavior.scaleDown.stabilizationWindowSeconds when set
+ * (0..3600, as Kubernetes validates it), else the controller's default. The API types leave
+ * `behavior` untyped, so it is read defensively.
+ */
+export function scaleDownWindowSeconds(hpa: HorizontalPodAutoscaler, config: HpaConfig): number {
+  const behavior = hpa.spec.behavior as { scaleDown?: { stabilizationWindowSeconds?: unknown } } | undefined;
+  const seconds = behavior?.scaleDown?.stabilizationWindowSeconds;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 0 && seconds <= 3600
+    ? seconds
+    : config.scaleDownStabilizationSeconds;
+}
 
 function condition(type: string, status: 'True' | 'False', reason: string, message: string, now: number) {
   return { type, status, reason, message, lastTransitionTime: timestamp(now) };
@@ -143,7 +157,7 @@ export function reconcileHpa(input: HpaInput): HpaResult {
 
   let desired = Math.min(max, Math.max(min, raw));
   if (current === 0) desired = 0; // scaled to zero by hand: autoscaling is off
-  const windowStart = now - config.scaleDownStabilizationSeconds * 1000;
+  const windowStart = now - scaleDownWindowSeconds(hpa, config) * 1000;
   const history = [...input.history.filter((r) => r.at > windowStart), { at: now, replicas: desired }];
   if (desired < current) desired = Math.min(current, Math.max(...history.map((r) => r.replicas)));
   const upLimit = Math.max(current + 4, current * 2);
