@@ -25,6 +25,7 @@ import { type SecretLike, unsealSecret } from '../auth/sealed-secret.ts';
 import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
 import { withAgents } from '../control/agent-authorizer.ts';
 import { agentProbeHealth } from '../control/agent-probe-health.ts';
+import { clusterMetricsSource } from '../control/cluster-metrics-source.ts';
 import { combinedHealth, HealthSlot } from '../control/combined-health.ts';
 import { controlPlaneComponents } from '../control/control-plane.ts';
 import { ServiceAddressBackend } from '../control/service-address-backend.ts';
@@ -191,6 +192,8 @@ async function startVoter(
       ...controlPlaneComponents({
         // The leader's probe together with gossip's SWIM view (set once the node components run).
         healthProbe: (signal) => combinedHealth(agentProbeHealth({ members }, signal), gossipHealth),
+        // The HPA reads pods' CPU from the agents' usage summaries (what kubectl top shows).
+        metrics: clusterMetricsSource({ members, caPem, nodeCert }),
       }),
     );
   components.push(...(options.leaderComponents ?? []));

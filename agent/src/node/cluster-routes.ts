@@ -95,8 +95,11 @@ function check(deps: ClusterRouteDeps, identity: Identity, attributes: ResourceA
   if (!deps.authorize(identity, attributes)) throw forbiddenError(identity, attributes);
 }
 
+/** What scraping the members' usage summaries needs. */
+export type ScrapeDeps = Pick<ClusterRouteDeps, 'members' | 'caPem' | 'nodeCert'>;
+
 /** Each member's summary; members that do not answer are left out (as metrics-server does). */
-async function scrape(deps: ClusterRouteDeps): Promise<NodeUsageSummary[]> {
+export async function scrapeNodeSummaries(deps: ScrapeDeps): Promise<NodeUsageSummary[]> {
   const replies = await Promise.all(
     deps.members().map((m) =>
       callAgent(m.apiAddress, '/kedge/node/v1/summary', {
@@ -145,7 +148,7 @@ async function serveMetrics(
     name: name ?? '',
     namespaced: resource === 'pods',
   });
-  const summaries = await scrape(deps);
+  const summaries = await scrapeNodeSummaries(deps);
   if (resource === 'nodes') {
     const items = summaries.map((s) => ({
       metadata: { name: s.nodeName, creationTimestamp: new Date().toISOString() },
