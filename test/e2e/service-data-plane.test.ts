@@ -15,7 +15,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { down, type UpResult, up } from '../../agent/src/cluster/local-cluster.ts';
 import { removeNodeContainers } from '../../agent/src/control/sample-workload.ts';
 
@@ -173,9 +173,16 @@ describe('service data plane on kedge up --agents 4', () => {
     for (let round = 0; round < 8; round++)
       for (let i = 1; i <= AGENTS; i++) seen.add((await get(`127.0.0.${i}`, nodePort)).trim());
     expect(seen.size).toBeGreaterThan(1);
+    // Every agent's merged gossip view converges on the 4 ready endpoints (a pod that just turned
+    // ready may still be on its way to some agents).
     for (let i = 1; i <= AGENTS; i++) {
-      const state = await gossipState(i);
-      expect(state.view['default/hello']?.filter((e) => e.ready)).toHaveLength(4);
+      await vi.waitFor(
+        async () => {
+          const state = await gossipState(i);
+          expect(state.view['default/hello']?.filter((e) => e.ready)).toHaveLength(4);
+        },
+        { timeout: 15_000, interval: 200 },
+      );
     }
   });
 
