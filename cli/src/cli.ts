@@ -103,6 +103,12 @@ export async function runCli(
       io.stderr.write(`${err.display}\n`);
       return err.exitCode;
     }
+    // Errors that are values with a kind (kedge's own) or a failed system call on something the
+    // user named (a missing file, a refused port) say what happened; anything else is our bug.
+    if (isExpectedError(err)) {
+      io.stderr.write(`error: ${err.message}\n`);
+      return 1;
+    }
     io.stderr.write(
       `error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n(this is a bug in kedge; please report it)\n`,
     );
@@ -110,4 +116,10 @@ export async function runCli(
   } finally {
     inv?.dispose();
   }
+}
+
+function isExpectedError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  const { kind, code, syscall } = err as Error & { kind?: unknown; code?: unknown; syscall?: unknown };
+  return typeof kind === 'string' || (typeof code === 'string' && typeof syscall === 'string');
 }

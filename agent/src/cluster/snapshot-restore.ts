@@ -59,7 +59,13 @@ export async function restoreSnapshot(options: RestoreOptions): Promise<RestoreR
       `the snapshot holds ${secrets} Secret(s), encrypted with the old cluster's key: pass --cluster-key <old data dir>/cluster-key.json`,
     );
   const clusterKey =
-    options.clusterKeyFile === undefined ? undefined : await readFile(options.clusterKeyFile, 'utf8');
+    options.clusterKeyFile === undefined
+      ? undefined
+      : await readFile(options.clusterKeyFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new SnapshotFileError(
+            `cannot read the old cluster's key ${options.clusterKeyFile} (${error.code ?? error.message}): pass the cluster-key.json from a data directory of the cluster the snapshot came from`,
+          );
+        });
   const init = await initCluster({ ...options, voters: old.desiredVoters });
   const bootstrap = await readBootstrap(options.dataDir);
   if (bootstrap === undefined) throw new Error('kedge init wrote no bootstrap.json');
