@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { callAgent } from '../../agent/src/cluster/agent-client.ts';
 import { down, type UpResult, up } from '../../agent/src/cluster/local-cluster.ts';
 
@@ -70,13 +70,19 @@ async function nodeStatus(address: string) {
 
 describe('kedge up', () => {
   it('elects a leader and admits 3 voters and 1 worker', async () => {
-    const reply = await callAgent(cluster.agents[0]!.apiAddress, '/kedge/v1/cluster', {
-      ca: cluster.caPem,
-      token: cluster.adminToken,
-    });
-    expect(reply.status).toBe(200);
-    const roles = (reply.json.members as { status: { role: string } }[]).map((m) => m.status.role).sort();
-    expect(roles).toEqual(['candidate', 'candidate', 'leader', 'worker']);
+    // The last voter may still be a learner being caught up when `up` returns: wait for promotion.
+    await vi.waitFor(
+      async () => {
+        const reply = await callAgent(cluster.agents[0]!.apiAddress, '/kedge/v1/cluster', {
+          ca: cluster.caPem,
+          token: cluster.adminToken,
+        });
+        expect(reply.status).toBe(200);
+        const roles = (reply.json.members as { status: { role: string } }[]).map((m) => m.status.role).sort();
+        expect(roles).toEqual(['candidate', 'candidate', 'leader', 'worker']);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
     console.log(`kedge up: leader after ${cluster.electedMs} ms, 4 agents ready after ${cluster.readyMs} ms`);
   });
 
