@@ -128,7 +128,9 @@ describe('podman API and CLI modes', () => {
     let id: string | undefined;
     const died = eventFor(runtime, abort.signal, () => id, 'died');
     await new Promise((r) => setTimeout(r, 1000));
-    const started = await startPod(runtime, 'sleep 0.5; exit 5');
+    // `podman events` reports only what happens after it subscribed, which can take a while on a
+    // loaded machine: let the container live long enough to die under the stream's eyes.
+    const started = await startPod(runtime, 'sleep 3; exit 5');
     id = started.id;
     const event = (await Promise.race([died, new Promise((r) => setTimeout(r, 15_000))])) as
       | ContainerEvent
