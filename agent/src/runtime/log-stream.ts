@@ -41,7 +41,11 @@ export async function* streamLogs(
     if (stderr.length < 4096) stderr += chunk.toString();
   });
   try {
-    for await (const line of subprocess.iterable({ from: 'all' })) yield String(line);
+    for await (const line of subprocess.iterable({ from: 'all' })) {
+      // Lines already read when the signal fired are dropped: abort means "no more lines".
+      if (signal?.aborted) break;
+      yield String(line);
+    }
   } catch (err) {
     if (!signal?.aborted) throw err;
   } finally {
