@@ -216,6 +216,9 @@ export function applyDefaults(resource: string, o: KubeObject): void {
           },
         ];
       return;
+    case 'scheduling.k8s.io/priorityclasses':
+      setDefault(x, 'preemptionPolicy', 'PreemptLowerPriority');
+      return;
   }
 }
 

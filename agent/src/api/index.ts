@@ -29,5 +29,6 @@ export type * from './types/core.ts';
 export type * from './types/meta.ts';
 export type * from './types/networking.ts';
 export type * from './types/pod.ts';
+export type * from './types/scheduling.ts';
 export { validateCreate, validateObject, validateUpdate } from './validation/index.ts';
 export * as names from './validation/names.ts';

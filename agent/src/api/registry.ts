@@ -183,6 +183,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   }),
   info({ group: 'coordination.k8s.io', kind: 'Lease', resource: 'leases' }),
   info({
+    group: 'scheduling.k8s.io',
+    kind: 'PriorityClass',
+    resource: 'priorityclasses',
+    shortNames: ['pc'],
+    namespaced: false,
+  }),
+  info({
     group: 'networking.k8s.io',
     kind: 'Ingress',
     resource: 'ingresses',

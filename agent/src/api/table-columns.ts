@@ -18,6 +18,7 @@ import type {
 import type { KubeObject, TableColumnDefinition } from './types/meta.ts';
 import type { Ingress } from './types/networking.ts';
 import type { Pod } from './types/pod.ts';
+import type { PriorityClass } from './types/scheduling.ts';
 
 export type Cell = string | number | boolean;
 
@@ -343,6 +344,13 @@ export const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
   ],
   'coordination.k8s.io/leases': [NAME, col('Holder', (o) => (o as Lease).spec?.holderIdentity ?? ''), AGE],
+  'scheduling.k8s.io/priorityclasses': [
+    NAME,
+    col('Value', (o) => (o as PriorityClass).value, 'integer'),
+    col('Global-Default', (o) => (o as PriorityClass).globalDefault === true, 'boolean'),
+    AGE,
+    col('PreemptionPolicy', (o) => (o as PriorityClass).preemptionPolicy ?? 'PreemptLowerPriority'),
+  ],
   'networking.k8s.io/ingresses': [
     NAME,
     col('Class', (o) => (o as Ingress).spec?.ingressClassName ?? '<none>'),

@@ -19,6 +19,7 @@ import type { KubeList, KubeObject, Status } from '../api/types/meta.ts';
 import type { Pod } from '../api/types/pod.ts';
 import { apiAdmission } from '../apiserver/api-admission.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
+import { admitPriorityOnCreate, admitPriorityOnUpdate } from '../apiserver/priority-admission.ts';
 import type {
   ClientListOptions,
   ClientWatch,
@@ -103,6 +104,7 @@ export class BackendClusterClient implements ClusterClient {
       if ((obj.metadata.name ?? '') === '' && obj.metadata.generateName !== undefined)
         obj.metadata.name = obj.metadata.generateName + suffix();
       const uid = this.#newUid();
+      await admitPriorityOnCreate(this.#backend, info, obj);
       const admitted = apiAdmission.admitCreate(info, obj, uid);
       return this.#backend.create({
         op: 'create',
@@ -229,6 +231,7 @@ export class BackendClusterClient implements ClusterClient {
       if (old.metadata.generation !== undefined) next.metadata.generation = old.metadata.generation;
       if (old.metadata.deletionTimestamp !== undefined)
         next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
+      await admitPriorityOnUpdate(this.#backend, info, next, old);
       const admitted = apiAdmission.admitUpdate(info, next, old);
       return this.#backend.update({
         op,

@@ -4,8 +4,10 @@
  *   ClusterSource: one informer per kind it reads (Node, Pod, PVC, PV, Namespace): list first
  *                  (delivered as ADDED), then watch; measured node usage joins as NodeUtilisation
  *   bind:          the Binding subresource (BackendClusterClient.bind): spec.nodeName on an unbound pod
- *   recordEvent:   Scheduled / FailedScheduling as core/v1 Events, de-duplicated with counts
- *                  (the controllers' EventRecorder, source component `default-scheduler`)
+ *   recordEvent:   Scheduled / FailedScheduling / Preempted as core/v1 Events, de-duplicated with
+ *                  counts (the controllers' EventRecorder, source component `default-scheduler`)
+ *   evict:         a preemption victim deleted with its own grace period (uid precondition)
+ *   nominate:      status.nominatedNodeName on the preemptor (read, set, write; retried on Conflict)
  */
 import { isStatusError } from '../api/errors.ts';
 import type { KubeObject } from '../api/types/meta.ts';
@@ -86,6 +88,18 @@ export function schedulerEffects(
       const out = await client.bind(m.namespace ?? 'default', m.name ?? '', m.uid ?? '', nodeName);
       return isStatusError(out) ? { kind: out.reason, message: out.message } : undefined;
     },
+    async evict(victim: Pod) {
+      const m = victim.metadata;
+      const out = await client.delete(PODS, m.namespace ?? 'default', m.name ?? '', {
+        preconditions: { uid: m.uid ?? '' },
+      });
+      return isStatusError(out) ? { kind: out.reason, message: out.message } : undefined;
+    },
+    nominate(pod: Pod, nodeName: string | undefined, signal: AbortSignal) {
+      void setNominatedNode(client, pod, nodeName, signal).then((error) => {
+        if (error !== undefined) options.onError?.(error, 'nominatedNodeName');
+      });
+    },
     recordEvent(event: SchedulerEvent) {
       void recorder
         .record({
@@ -99,4 +113,30 @@ export function schedulerEffects(
         });
     },
   };
+}
+
+const NOMINATE_ATTEMPTS = 5;
+
+/** Writes status.nominatedNodeName on the pod (same uid); a pod gone or bound meanwhile is left alone. */
+async function setNominatedNode(
+  client: ClusterClient,
+  pod: Pod,
+  nodeName: string | undefined,
+  signal: AbortSignal,
+): Promise<Error | undefined> {
+  const m = pod.metadata;
+  for (let attempt = 0; attempt < NOMINATE_ATTEMPTS && !signal.aborted; attempt++) {
+    const current = await client.get(PODS, m.namespace ?? 'default', m.name ?? '');
+    if (isStatusError(current)) return current.reason === 'NotFound' ? undefined : current;
+    const p = current as Pod;
+    if (p.metadata.uid !== m.uid || (p.spec.nodeName ?? '') !== '') return undefined;
+    if ((p.status?.nominatedNodeName ?? undefined) === nodeName) return undefined;
+    const status = { ...p.status };
+    if (nodeName === undefined) delete status.nominatedNodeName;
+    else status.nominatedNodeName = nodeName;
+    const out = await client.updateStatus(PODS, { ...p, status } as KubeObject);
+    if (!isStatusError(out)) return undefined;
+    if (out.reason !== 'Conflict') return out;
+  }
+  return undefined;
 }

@@ -16,6 +16,14 @@ import { nodeAffinity } from './filters/node-affinity.ts';
 import { nodeReady, nodeUnschedulable } from './filters/node-status.ts';
 import { nodeResourcesFit } from './filters/resources-fit.ts';
 import { taintToleration } from './filters/taint-toleration.ts';
+import {
+  normalizeSpread,
+  prepareSpread,
+  type SpreadState,
+  spreadScore,
+  spreadUnresolvable,
+  topologySpread,
+} from './filters/topology-spread.ts';
 import { volumeConstraint, volumeNodeAffinity } from './filters/volume-binding.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { PodInfo } from './pod-info.ts';
@@ -27,6 +35,12 @@ import {
   untoleratedPreferNoSchedule,
 } from './scores/node-preferences.ts';
 import { normalizeOwnerSpread, ownerPodsOnNode } from './scores/owner-spread.ts';
+import {
+  normalizeMinMax,
+  type PreferredAffinityState,
+  preferredAffinityScore,
+  preparePreferredAffinity,
+} from './scores/preferred-pod-affinity.ts';
 import { balancedAllocation, leastAllocated } from './scores/resource-allocation.ts';
 import { utilisationScore } from './scores/utilisation.ts';
 import type { Snapshot } from './snapshot.ts';
@@ -38,6 +52,11 @@ export interface CycleState {
   readonly volumeTerms: readonly (readonly NodeSelectorTerm[])[];
   /** Undefined when no affinity rule can reject a node for this pod. */
   readonly interPod: InterPodAffinityState | undefined;
+  /** DoNotSchedule spread counts; undefined without such constraints. */
+  readonly spread: SpreadState | undefined;
+  /** ScheduleAnyway spread counts and preferred pod-affinity weights, for the scores. */
+  readonly softSpread: SpreadState | undefined;
+  readonly preferredAffinity: PreferredAffinityState | undefined;
 }
 
 export type FilterName =
@@ -48,12 +67,15 @@ export type FilterName =
   | 'NodePorts'
   | 'NodeResourcesFit'
   | 'VolumeBinding'
-  | 'InterPodAffinity';
+  | 'InterPodAffinity'
+  | 'PodTopologySpread';
 
 export interface FilterPlugin {
   readonly name: FilterName;
   /** Could evicting lower-priority pods from the node make it pass? (What preemption may try.) */
   readonly preemptionMayHelp: boolean;
+  /** Reasons that evicting pods cannot fix even though the plugin's others can. */
+  unresolvable?(reasons: Reasons): boolean;
   /** False: the filter cannot reject any node for this pod, so the cycle skips it. */
   applies(state: CycleState): boolean;
   filter(state: CycleState, node: NodeInfo): Reasons | undefined;
@@ -65,7 +87,9 @@ export type ScoreName =
   | 'OwnerSpread'
   | 'NodeAffinity'
   | 'TaintToleration'
-  | 'NodeUtilisation';
+  | 'NodeUtilisation'
+  | 'PodTopologySpread'
+  | 'InterPodAffinity';
 
 export interface ScorePlugin {
   readonly name: ScoreName;
@@ -138,6 +162,14 @@ export const FILTERS: readonly FilterPlugin[] = [
     applies: (s) => s.interPod !== undefined,
     filter: (s, n) => (s.interPod === undefined ? undefined : interPodAffinity(s.interPod, s.pod, n)),
   },
+  {
+    name: 'PodTopologySpread',
+    // Evicting matching pods lowers a domain's count; a node without the key stays ineligible.
+    preemptionMayHelp: true,
+    unresolvable: spreadUnresolvable,
+    applies: (s) => s.spread !== undefined,
+    filter: (s, n) => (s.spread === undefined ? undefined : topologySpread(s.spread, s.pod, n)),
+  },
 ];
 
 export interface ScoreWeights {
@@ -147,6 +179,8 @@ export interface ScoreWeights {
   readonly nodeAffinity: number;
   readonly taintToleration: number;
   readonly utilisation: number;
+  readonly topologySpread: number;
+  readonly interPodAffinity: number;
 }
 
 /**
@@ -161,6 +195,8 @@ export const DEFAULT_WEIGHTS: ScoreWeights = {
   nodeAffinity: 2,
   taintToleration: 3,
   utilisation: 3,
+  topologySpread: 2,
+  interPodAffinity: 2,
 };
 
 export function scorePlugins(w: ScoreWeights = DEFAULT_WEIGHTS): ScorePlugin[] {
@@ -206,6 +242,21 @@ export function scorePlugins(w: ScoreWeights = DEFAULT_WEIGHTS): ScorePlugin[] {
       applies: always,
       score: (s, n) => utilisationScore(s.pod, n),
     },
+    {
+      name: 'PodTopologySpread',
+      weight: w.topologySpread,
+      applies: (s) => s.softSpread !== undefined,
+      score: (s, n) => (s.softSpread === undefined ? 0 : spreadScore(s.softSpread, n)),
+      normalize: normalizeSpread,
+    },
+    {
+      name: 'InterPodAffinity',
+      weight: w.interPodAffinity,
+      applies: (s) => s.preferredAffinity !== undefined,
+      score: (s, n) =>
+        s.preferredAffinity === undefined ? 0 : preferredAffinityScore(s.preferredAffinity, n),
+      normalize: normalizeMinMax,
+    },
   ];
   return plugins.filter((p) => p.weight > 0);
 }
@@ -236,5 +287,17 @@ export function prepareCycle(
     const prepared = prepareInterPodAffinity(pod, snapshot);
     if (!interPodAffinityIsVacuous(prepared, pod)) interPod = prepared;
   }
-  return { ok: true, state: { pod, snapshot, volumeTerms: volumes.terms, interPod } };
+  return {
+    ok: true,
+    state: {
+      pod,
+      snapshot,
+      volumeTerms: volumes.terms,
+      interPod,
+      spread: pod.hardSpread.length > 0 ? prepareSpread(pod, snapshot, pod.hardSpread) : undefined,
+      softSpread: pod.softSpread.length > 0 ? prepareSpread(pod, snapshot, pod.softSpread) : undefined,
+      preferredAffinity:
+        pod.preferredAffinity.length > 0 ? preparePreferredAffinity(pod, snapshot) : undefined,
+    },
+  };
 }

@@ -4,16 +4,15 @@
  * PodSpec 1,000 times per pod (the role of kube-scheduler's PodInfo and PreFilter state).
  */
 import { type Selector, selectorFromLabelSelector } from '../api/label-selector.ts';
-import type { Pod, PodAffinityTerm, PodSpec, Protocol, Toleration } from '../api/types/pod.ts';
+import type {
+  Pod,
+  PodAffinityTerm,
+  PodSpec,
+  Protocol,
+  Toleration,
+  TopologySpreadConstraint,
+} from '../api/types/pod.ts';
 import { podRequests, type Resources } from './resources.ts';
-
-/**
- * PodSpec fields kube-scheduler reads that agent/src/api does not declare yet (a local adapter;
- * reported to the api owner). `preemptionPolicy` is set by the PriorityClass admission.
- */
-export interface SchedulingPodSpec extends PodSpec {
-  preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
-}
 
 export interface HostPort {
   readonly port: number;
@@ -32,6 +31,20 @@ export interface AffinityTerm {
   readonly namespaceSelector: Selector | undefined;
 }
 
+/** A topologySpreadConstraint with its selector compiled (matchLabelKeys folded in). */
+export interface SpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly selector: Selector;
+  readonly minDomains: number;
+}
+
+/** A preferred (anti-)affinity term: `weight` is negative for anti-affinity. */
+export interface WeightedTerm {
+  readonly weight: number;
+  readonly term: AffinityTerm;
+}
+
 export interface PodInfo {
   readonly pod: Pod;
   /** The cache's identity for a pod: its uid (namespace/name for objects without one, in tests). */
@@ -39,8 +52,14 @@ export interface PodInfo {
   readonly namespace: string;
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** spec.priority, resolved from the PriorityClass at admission. */
   readonly priority: number;
+  /** Set by the Priority admission; Never: the pod waits for room instead of preempting. */
   readonly preemptionPolicy: 'PreemptLowerPriority' | 'Never';
+  /** Deletion requested (a victim in its grace period): still holds its room. */
+  readonly terminating: boolean;
+  /** status.startTime, else creationTimestamp (ms; 0 if neither): preemption spares older pods first. */
+  readonly startTime: number;
   readonly requests: Resources;
   /** cpu/memory with kube-scheduler's 100m/200Mi defaults for containers that request nothing. */
   readonly nonZeroCpu: number;
@@ -50,6 +69,11 @@ export interface PodInfo {
   readonly nodeSelector: Readonly<Record<string, string>> | undefined;
   readonly requiredAffinity: readonly AffinityTerm[];
   readonly requiredAntiAffinity: readonly AffinityTerm[];
+  /** whenUnsatisfiable DoNotSchedule (a filter) and ScheduleAnyway (a score). */
+  readonly hardSpread: readonly SpreadConstraint[];
+  readonly softSpread: readonly SpreadConstraint[];
+  /** Preferred pod affinity (+weight) and anti-affinity (−weight) terms, for the score. */
+  readonly preferredAffinity: readonly WeightedTerm[];
   /** The uid of the controlling owner (ownerReferences[controller=true]), for spreading. */
   readonly ownerUid: string | undefined;
   /** Names of the PersistentVolumeClaims the pod mounts. */
@@ -73,6 +97,27 @@ function compileTerm(term: PodAffinityTerm, ownNamespace: string): AffinityTerm 
   };
 }
 
+function compileSpread(
+  c: TopologySpreadConstraint,
+  labels: Readonly<Record<string, string>>,
+): SpreadConstraint {
+  // matchLabelKeys: the pod's own values for these keys narrow the selector (one revision's pods).
+  const matchLabels = { ...c.labelSelector?.matchLabels };
+  for (const k of c.matchLabelKeys ?? []) {
+    const v = labels[k];
+    if (v !== undefined) matchLabels[k] = v;
+  }
+  return {
+    maxSkew: c.maxSkew,
+    topologyKey: c.topologyKey,
+    selector:
+      c.labelSelector === undefined && (c.matchLabelKeys ?? []).length === 0
+        ? selectorFromLabelSelector(undefined)
+        : selectorFromLabelSelector({ ...c.labelSelector, matchLabels }),
+    minDomains: c.minDomains ?? 1,
+  };
+}
+
 function hostPortsOf(spec: PodSpec): HostPort[] {
   const out: HostPort[] = [];
   for (const c of spec.containers) {
@@ -85,7 +130,7 @@ function hostPortsOf(spec: PodSpec): HostPort[] {
 }
 
 export function compilePod(pod: Pod): PodInfo {
-  const spec = pod.spec as SchedulingPodSpec;
+  const spec = pod.spec;
   const namespace = pod.metadata.namespace ?? 'default';
   const nonZero = podRequests(spec, true);
   const affinity = spec.affinity;
@@ -102,6 +147,8 @@ export function compilePod(pod: Pod): PodInfo {
     labels: pod.metadata.labels ?? {},
     priority: spec.priority ?? 0,
     preemptionPolicy: spec.preemptionPolicy ?? 'PreemptLowerPriority',
+    terminating: pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null,
+    startTime: Date.parse(pod.status?.startTime ?? pod.metadata.creationTimestamp ?? '') || 0,
     requests: podRequests(spec),
     nonZeroCpu: nonZero.cpu,
     nonZeroMemory: nonZero.memory,
@@ -117,6 +164,22 @@ export function compilePod(pod: Pod): PodInfo {
     requiredAntiAffinity: (
       affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []
     ).map((t) => compileTerm(t, namespace)),
+    hardSpread: (spec.topologySpreadConstraints ?? [])
+      .filter((c) => c.whenUnsatisfiable !== 'ScheduleAnyway')
+      .map((c) => compileSpread(c, pod.metadata.labels ?? {})),
+    softSpread: (spec.topologySpreadConstraints ?? [])
+      .filter((c) => c.whenUnsatisfiable === 'ScheduleAnyway')
+      .map((c) => compileSpread(c, pod.metadata.labels ?? {})),
+    preferredAffinity: [
+      ...(affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => ({
+        weight: w.weight,
+        term: compileTerm(w.podAffinityTerm, namespace),
+      })),
+      ...(affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).map((w) => ({
+        weight: -w.weight,
+        term: compileTerm(w.podAffinityTerm, namespace),
+      })),
+    ],
     ownerUid: owner?.uid,
     claims,
   };

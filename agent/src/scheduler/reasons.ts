@@ -16,6 +16,10 @@ export const POD_ANTI_AFFINITY_MISMATCH = one("node(s) didn't match pod anti-aff
 export const EXISTING_ANTI_AFFINITY_MISMATCH = one(
   "node(s) didn't satisfy existing pods anti-affinity rules",
 );
+export const SPREAD_CONSTRAINTS_MISMATCH = one("node(s) didn't match pod topology spread constraints");
+export const SPREAD_MISSING_LABEL = one(
+  "node(s) didn't match pod topology spread constraints (missing required label)",
+);
 export const TOO_MANY_PODS = 'Too many pods';
 
 export const insufficient = (resource: string): string => `Insufficient ${resource}`;

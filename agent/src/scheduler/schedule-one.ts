@@ -5,7 +5,9 @@
  *                ──> score (each plugin 0..100, normalized, truncated, × weight, summed)
  *                ──> select (highest total; ties by seeded reservoir sampling)
  *
- * or, if no node passes, a Diagnosis and kube-scheduler's FailedScheduling message.
+ * or, if no node passes, a Diagnosis and kube-scheduler's FailedScheduling message. A pod nominated
+ * to a node (it preempted there) tries that node first; every node is filtered as if the pods
+ * nominated to it with priority ≥ this pod's were already placed.
  */
 import { type Diagnosis, fitErrorMessage } from './fit-error.ts';
 import {
@@ -17,6 +19,7 @@ import {
   type ScorePlugin,
 } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
+import type { NominatedPods } from './nominated-pods.ts';
 import type { PodInfo } from './pod-info.ts';
 import type { Reasons } from './reasons.ts';
 import type { Random } from './seeded-random.ts';
@@ -73,9 +76,35 @@ export function runFilters(
   for (const f of filters) {
     const reasons = f.filter(state, node);
     if (reasons !== undefined)
-      return { node, plugin: f.name, reasons, preemptionMayHelp: f.preemptionMayHelp };
+      return {
+        node,
+        plugin: f.name,
+        reasons,
+        preemptionMayHelp: f.preemptionMayHelp && f.unresolvable?.(reasons) !== true,
+      };
   }
   return undefined;
+}
+
+/**
+ * The filters with the room promised to nominated pods of priority ≥ this pod's counted as taken
+ * (kube-scheduler runs the filters with and without them: with, for the room; without, because
+ * affinity must hold even if they never arrive).
+ */
+export function runFiltersWithNominated(
+  state: CycleState,
+  filters: readonly FilterPlugin[],
+  node: NodeInfo,
+  nominated: NominatedPods | undefined,
+): NodeFailure | undefined {
+  const plain = runFilters(state, filters, node);
+  if (plain !== undefined || nominated === undefined) return plain;
+  const reserved = nominated.reservedFor(node.name, state.pod);
+  if (reserved.length === 0) return undefined;
+  const withNominated = node.clone();
+  for (const p of reserved) withNominated.addPod(p);
+  const failure = runFilters(state, filters, withNominated);
+  return failure === undefined ? undefined : { ...failure, node };
 }
 
 /** Weighted total per candidate: each plugin's 0..100 score truncated to an integer, as Kubernetes' int64. */
@@ -149,6 +178,7 @@ export function schedulePod(
   pod: PodInfo,
   profile: Profile,
   algo: AlgorithmState,
+  nominated?: NominatedPods,
 ): ScheduleResult {
   const nodes = snapshot.nodes;
   const n = nodes.length;
@@ -158,6 +188,12 @@ export function schedulePod(
   const state = prepared.state;
   const filters = profile.filters.filter((f) => f.applies(state));
 
+  // A pod that preempted goes where it made room, if it still fits there (evaluateNominatedNode).
+  const nominatedNode = nominated?.nodeOf(pod.key) ?? (pod.pod.status?.nominatedNodeName || undefined);
+  const home = nominatedNode === undefined ? undefined : snapshot.nodeInfo(nominatedNode);
+  if (home !== undefined && runFiltersWithNominated(state, filters, home, nominated) === undefined)
+    return { kind: 'Scheduled', nodeName: home.name, feasibleNodes: 1, evaluatedNodes: 1 };
+
   const toFind = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore);
   const feasible: NodeInfo[] = [];
   const failures: NodeFailure[] = [];
@@ -166,7 +202,7 @@ export function schedulePod(
   while (processed < n && feasible.length < toFind) {
     const node = nodes[(start + processed) % n] as NodeInfo;
     processed++;
-    const failure = runFilters(state, filters, node);
+    const failure = runFiltersWithNominated(state, filters, node, nominated);
     if (failure === undefined) feasible.push(node);
     else failures.push(failure);
   }

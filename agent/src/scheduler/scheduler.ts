@@ -4,7 +4,9 @@
  *   source.subscribe ──> handle(event) ──> cache (nodes, bound pods, volumes)   ──┐
  *                                     └──> queue (pending pods) + cluster events  │ wake
  *   run: pop ──> schedulePod(cache snapshot) ──> assume ──> effects.bind (async) ─┘
- *                     └──> unschedulable: FailedScheduling event, back to the queue
+ *                     └──> unschedulable ──> preempt (preemption.ts): nominate the node, evict the
+ *                          victims (Preempted events); FailedScheduling event, back to the queue,
+ *                          woken when the victims are gone
  *
  * The leader starts `run(signal)` and aborts the signal when it loses leadership: the loop stops at
  * once (no new cycle starts, the idle wait ends, bindings in flight get the same signal).
@@ -12,9 +14,12 @@
 import type { Pod } from '../api/types/pod.ts';
 import { SchedulerCache } from './cache.ts';
 import { type ClusterEvent, type ClusterSource, isAssigned, isTerminal } from './cluster-events.ts';
+import { fitErrorMessage } from './fit-error.ts';
 import { defaultProfile, type Profile } from './framework.ts';
 import type { NodeInfo } from './node-info.ts';
-import { podKey } from './pod-info.ts';
+import { NominatedPods } from './nominated-pods.ts';
+import { compilePod, type PodInfo, podKey } from './pod-info.ts';
+import { preempt } from './preemption.ts';
 import { type AlgorithmState, type ScheduleResult, schedulePod } from './schedule-one.ts';
 import { type QueuedPod, type QueueOptions, SchedulingQueue } from './scheduling-queue.ts';
 import { seededRandom } from './seeded-random.ts';
@@ -25,7 +30,8 @@ export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export interface SchedulerEvent {
   readonly pod: Pod;
   readonly type: 'Normal' | 'Warning';
-  readonly reason: 'Scheduled' | 'FailedScheduling';
+  /** Preempted is recorded against the victim. */
+  readonly reason: 'Scheduled' | 'FailedScheduling' | 'Preempted';
   readonly message: string;
 }
 
@@ -38,6 +44,13 @@ export interface SchedulerEffects {
   recordEvent(event: SchedulerEvent): void;
   /** Optional: record PodScheduled=False, reason Unschedulable, on the pod's status. */
   markUnschedulable?(pod: Pod, message: string, signal: AbortSignal): void;
+  /**
+   * Deletes a preemption victim with its own grace period; must not throw. Without it the
+   * scheduler never preempts.
+   */
+  evict?(victim: Pod, signal: AbortSignal): Promise<BindOutcome>;
+  /** Sets (or, with undefined, clears) status.nominatedNodeName; failures are the effect's to log. */
+  nominate?(pod: Pod, nodeName: string | undefined, signal: AbortSignal): void;
 }
 
 export interface SchedulerClock {
@@ -79,6 +92,9 @@ export interface SchedulerStats {
   scheduled: number;
   unschedulable: number;
   bindFailures: number;
+  /** Cycles that chose victims, and the victims evicted. */
+  preemptions: number;
+  victims: number;
 }
 
 const IDLE_WAIT_MS = 60 * 60_000;
@@ -107,7 +123,15 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 export class Scheduler {
   readonly cache = new SchedulerCache();
   readonly queue: SchedulingQueue;
-  readonly stats: SchedulerStats = { scheduled: 0, unschedulable: 0, bindFailures: 0 };
+  readonly stats: SchedulerStats = {
+    scheduled: 0,
+    unschedulable: 0,
+    bindFailures: 0,
+    preemptions: 0,
+    victims: 0,
+  };
+  /** Preemptors waiting for the room they freed. */
+  readonly nominated = new NominatedPods();
   private readonly source: ClusterSource;
   private readonly effects: SchedulerEffects;
   private readonly clock: SchedulerClock;
@@ -176,17 +200,27 @@ export class Scheduler {
         const wasAssumed = this.cache.isAssumed(key);
         if (e.type === 'DELETED' || isTerminal(pod)) {
           this.queue.delete(key);
+          this.nominated.remove(key);
           this.cache.apply(e.type === 'DELETED' ? e : { kind: 'Pod', type: 'DELETED', object: pod });
           if (wasCached) this.queue.onClusterEvent('AssignedPodDeleted');
         } else if (isAssigned(pod)) {
           this.queue.delete(key);
+          this.nominated.remove(key);
           this.cache.apply(e);
           // A new pod on a node, or new labels, can satisfy affinity; a kubelet status update cannot.
           if (!wasCached || (!wasAssumed && !sameLabels(cached.labels, pod.metadata.labels ?? {})))
             this.queue.onClusterEvent('AssignedPodAdded');
         } else if (!wasAssumed) {
-          if (this.isResponsibleFor(pod)) this.queue.add(pod);
-          else this.queue.delete(key);
+          if (this.isResponsibleFor(pod)) {
+            this.queue.add(pod);
+            // A nomination made by an earlier leader (or before a restart) still reserves its room.
+            const nominatedNode = pod.status?.nominatedNodeName;
+            if (nominatedNode && this.nominated.nodeOf(key) === undefined)
+              this.nominated.add(compilePod(pod), nominatedNode);
+          } else {
+            this.queue.delete(key);
+            this.nominated.remove(key);
+          }
         }
         break;
       }
@@ -220,7 +254,7 @@ export class Scheduler {
     if (this.signal.aborted) return false;
     const q = this.queue.pop();
     if (q === undefined) return false;
-    const result = schedulePod(this.cache, q.info, this.profile, this.algo);
+    const result = schedulePod(this.cache, q.info, this.profile, this.algo, this.nominated);
     if (result.kind === 'Scheduled') this.assumeAndBind(q, result.nodeName);
     else this.reportUnschedulable(q, result);
     return true;
@@ -238,6 +272,7 @@ export class Scheduler {
       });
       return;
     }
+    this.nominated.remove(q.info.key);
     void this.bind(q, nodeName);
   }
 
@@ -280,13 +315,65 @@ export class Scheduler {
     result: Extract<ScheduleResult, { kind: 'Unschedulable' }>,
   ): void {
     this.stats.unschedulable++;
-    this.effects.recordEvent({
-      pod: q.info.pod,
-      type: 'Warning',
-      reason: 'FailedScheduling',
-      message: result.message,
-    });
-    this.effects.markUnschedulable?.(q.info.pod, result.message, this.signal);
+    const postFilter = this.tryPreemption(q.info, result);
+    const message = postFilter === undefined ? result.message : fitErrorMessage(result.diagnosis, postFilter);
+    this.effects.recordEvent({ pod: q.info.pod, type: 'Warning', reason: 'FailedScheduling', message });
+    this.effects.markUnschedulable?.(q.info.pod, message, this.signal);
+    // The victims' deletions (AssignedPodDeleted) bring the pod back to try its nominated node.
     this.queue.requeue(q, { unschedulablePlugins: result.unschedulablePlugins });
+  }
+
+  /** PostFilter: the `preemption: …` text for the event when no victims were chosen. */
+  private tryPreemption(
+    pod: PodInfo,
+    result: Extract<ScheduleResult, { kind: 'Unschedulable' }>,
+  ): string | undefined {
+    const evict = this.effects.evict;
+    if (evict === undefined || result.failures.length === 0) return undefined;
+    const decision = preempt({
+      snapshot: this.cache,
+      pod,
+      failures: result.failures,
+      profile: this.profile,
+      nominated: this.nominated,
+    });
+    if (decision.kind !== 'Preempt') return decision.message;
+    this.stats.preemptions++;
+    this.stats.victims += decision.victims.length;
+    const signal = this.signal;
+    for (const displaced of decision.displacedNominations) {
+      this.nominated.remove(displaced.key);
+      this.effects.nominate?.(displaced.pod, undefined, signal);
+    }
+    this.nominated.add(pod, decision.nodeName);
+    this.effects.nominate?.(pod.pod, decision.nodeName, signal);
+    for (const victim of decision.victims) {
+      this.effects.recordEvent({
+        pod: victim.pod,
+        type: 'Normal',
+        reason: 'Preempted',
+        message: `Preempted by pod ${pod.pod.metadata.uid ?? pod.key} on node ${decision.nodeName}`,
+      });
+      void evict(victim.pod, signal).then(
+        (outcome) => {
+          // A victim already gone is what we wanted; anything else is retried by the next cycle.
+          if (outcome !== undefined && outcome.kind !== 'NotFound')
+            this.effects.recordEvent({
+              pod: pod.pod,
+              type: 'Warning',
+              reason: 'FailedScheduling',
+              message: `Preemption of ${victim.namespace}/${victim.name} failed: ${outcome.message}`,
+            });
+        },
+        (err: unknown) =>
+          this.effects.recordEvent({
+            pod: pod.pod,
+            type: 'Warning',
+            reason: 'FailedScheduling',
+            message: `Preemption of ${victim.namespace}/${victim.name} failed: ${err instanceof Error ? err.message : String(err)}`,
+          }),
+      );
+    }
+    return undefined;
   }
 }

@@ -46,8 +46,13 @@ const ALL = 'all' as const;
 const HELPS: Readonly<Record<QueueEvent, ReadonlySet<UnschedulablePlugin> | typeof ALL>> = {
   NodeAdded: ALL,
   NodeChanged: ALL,
-  AssignedPodDeleted: new Set<UnschedulablePlugin>(['NodeResourcesFit', 'NodePorts', 'InterPodAffinity']),
-  AssignedPodAdded: new Set<UnschedulablePlugin>(['InterPodAffinity']),
+  AssignedPodDeleted: new Set<UnschedulablePlugin>([
+    'NodeResourcesFit',
+    'NodePorts',
+    'InterPodAffinity',
+    'PodTopologySpread',
+  ]),
+  AssignedPodAdded: new Set<UnschedulablePlugin>(['InterPodAffinity', 'PodTopologySpread']),
   VolumeChanged: new Set<UnschedulablePlugin>(['VolumeBinding', 'PreFilter']),
   NamespaceChanged: new Set<UnschedulablePlugin>(['InterPodAffinity']),
 };

@@ -153,6 +153,17 @@ export interface WeightedPodAffinityTerm {
   weight: number;
   podAffinityTerm: PodAffinityTerm;
 }
+/** Spread matching pods evenly over the domains of `topologyKey` (zones, hosts). */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  labelSelector?: LabelSelector;
+  /** DoNotSchedule only: with fewer domains than this, the global minimum counts as 0. */
+  minDomains?: number;
+  matchLabelKeys?: string[];
+}
+
 export interface Affinity {
   nodeAffinity?: {
     requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] };
@@ -201,6 +212,9 @@ export interface PodSpec {
   tolerations?: Toleration[];
   priority?: number;
   priorityClassName?: string;
+  /** Set by the Priority admission from the class: Never means the pod waits instead of preempting. */
+  preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   securityContext?: Record<string, unknown>;
   imagePullSecrets?: { name: string }[];
   enableServiceLinks?: boolean;

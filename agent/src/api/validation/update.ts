@@ -1,6 +1,7 @@
 /** Which fields may not change on update, per kind, in Kubernetes' words. */
 import { type FieldError, FieldPath, forbidden, invalid } from '../field-errors.ts';
 import { jsonEqualValues } from './equal.ts';
+import { priorityClassUpdate } from './scheduling.ts';
 
 type Loose = Record<string, unknown>;
 const SPEC = new FieldPath('spec');
@@ -68,6 +69,8 @@ export function validateImmutableFields(resource: string, next: Loose, old: Loos
   switch (resource) {
     case '/pods':
       return podSpecUpdate(ns, os);
+    case 'scheduling.k8s.io/priorityclasses':
+      return priorityClassUpdate(next, old);
     case '/services': {
       const oldIP = os.clusterIP;
       if (typeof oldIP === 'string' && oldIP !== '' && ns.clusterIP !== oldIP && ns.type !== 'ExternalName')

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../../api/types/meta.ts';
 import { checkEnvelope, dropServerFields, nameForCreate } from '../admission.ts';
 import { applyPatch, type JsonObject } from '../patch/index.ts';
+import { admitPriorityOnCreate, admitPriorityOnUpdate } from '../priority-admission.ts';
 import { alreadyExists, badRequest, isStatusError } from '../status.ts';
 import { type HandlerContext, type HandlerResult, keyOf, refOf, timestamp } from './context.ts';
 
@@ -34,6 +35,7 @@ export async function createObject(ctx: HandlerContext): Promise<HandlerResult> 
   dropServerFields(object);
   nameForCreate(object, ctx.info);
   const uid = ctx.newUid();
+  await admitPriorityOnCreate(ctx.backend, ctx.info, object);
   const admitted = ctx.admission.admitCreate(ctx.info, object, uid);
   const creationTimestamp = timestamp(ctx.now());
   if (ctx.query.dryRun) {
@@ -109,6 +111,7 @@ async function write(
   if (old.metadata.deletionTimestamp !== undefined)
     object.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
   delete object.metadata.managedFields;
+  await admitPriorityOnUpdate(ctx.backend, ctx.info, object, old);
   const admitted = ctx.admission.admitUpdate(ctx.info, object, old);
   if (ctx.query.dryRun) return admitted;
   const status = ctx.route.subresource === 'status';
