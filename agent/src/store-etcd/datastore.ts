@@ -1,0 +1,101 @@
+/**
+ * `--datastore etcd://host:port[,host:port][/prefix]` (or `etcds://` for TLS, with
+ * `--datastore-ca/-cert/-key` files) -> the etcd client the EtcdBackend uses. The optional path
+ * is the key prefix (default /kedge), so several kedge clusters can share one etcd.
+ */
+import { readFileSync } from 'node:fs';
+import { Etcd3 } from 'etcd3';
+import { EtcdBackend } from './etcd-backend.ts';
+import { DEFAULT_KEY_PREFIX } from './etcd-keys.ts';
+
+/** Unary calls give up after this long so an unreachable etcd becomes a 503, not a hung request. */
+export const ETCD_CALL_TIMEOUT_MS = 5_000;
+
+export interface DatastoreTlsFiles {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+export interface DatastoreConfig {
+  /** `http://host:port` or `https://host:port`, as the etcd client wants them. */
+  readonly endpoints: readonly string[];
+  readonly keyPrefix: string;
+  readonly tls?: DatastoreTlsFiles;
+}
+
+export class DatastoreConfigError extends Error {
+  readonly kind = 'Invalid';
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** Parses the --datastore value; a mistake comes back as a value that says what to write instead. */
+export function parseDatastore(
+  text: string,
+  tls: DatastoreTlsFiles = {},
+): DatastoreConfig | DatastoreConfigError {
+  const match = /^(etcd|etcds):\/\/([^/]*)(\/.*)?$/.exec(text);
+  if (match === null)
+    return new DatastoreConfigError(
+      `--datastore "${text}" is not an etcd address: write etcd://host:port[,host:port][/prefix] (etcds:// for TLS)`,
+    );
+  const secure = match[1] === 'etcds';
+  const hosts = (match[2] ?? '').split(',').filter((h) => h !== '');
+  if (hosts.length === 0) return new DatastoreConfigError(`--datastore "${text}" names no etcd endpoint`);
+  for (const h of hosts) {
+    const hp = HOST_PORT.exec(h);
+    const port = Number(hp?.[2]);
+    if (hp === null || port < 1 || port > 65535)
+      return new DatastoreConfigError(`--datastore endpoint "${h}" is not host:port (e.g. 10.0.0.5:2379)`);
+  }
+  const prefix = (match[3] ?? DEFAULT_KEY_PREFIX).replace(/\/+$/, '');
+  if (prefix === '')
+    return new DatastoreConfigError('--datastore key prefix must not be "/": name one, e.g. /kedge');
+  const hasTlsFiles = tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined;
+  if (!secure && hasTlsFiles)
+    return new DatastoreConfigError('--datastore-ca/-cert/-key need an etcds:// datastore address');
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    return new DatastoreConfigError('--datastore-cert and --datastore-key go together: give both or neither');
+  if (secure && tls.ca === undefined)
+    return new DatastoreConfigError(
+      "an etcds:// datastore needs --datastore-ca (the CA that signed etcd's certificate)",
+    );
+  const scheme = secure ? 'https' : 'http';
+  return {
+    endpoints: hosts.map((h) => `${scheme}://${h}`),
+    keyPrefix: prefix,
+    ...(secure ? { tls } : {}),
+  };
+}
+
+/** A client for the configured etcd (it connects lazily; the first call that fails becomes a 503). */
+export function connectEtcd(config: DatastoreConfig): Etcd3 {
+  const tls = config.tls;
+  return new Etcd3({
+    hosts: [...config.endpoints],
+    ...(tls?.ca === undefined
+      ? {}
+      : {
+          credentials: {
+            rootCertificate: readFileSync(tls.ca),
+            ...(tls.cert !== undefined && tls.key !== undefined
+              ? { certChain: readFileSync(tls.cert), privateKey: readFileSync(tls.key) }
+              : {}),
+          },
+        }),
+    defaultCallOptions: (context) =>
+      context.isStream ? {} : { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS },
+  });
+}
+
+/** The object store of an agent whose objects live in etcd; close() when the agent stops. */
+export interface ExternalDatastore {
+  readonly backend: EtcdBackend;
+  close(): void;
+}
+
+export function openDatastore(config: DatastoreConfig): ExternalDatastore {
+  const client = connectEtcd(config);
+  return { backend: new EtcdBackend(client, { keyPrefix: config.keyPrefix }), close: () => client.close() };
+}
