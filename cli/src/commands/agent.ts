@@ -11,6 +11,10 @@ const flags = stringFlags({
   'api-port': 'HTTPS port of the API (default 6443)',
   'raft-port': 'Port of the Raft transport (default 7443)',
   name: 'A name for this agent',
+  datastore: 'Keep objects in an external etcd: etcd://host:port[,host:port][/prefix] (etcds:// for TLS)',
+  'datastore-ca': 'CA bundle (PEM) that signed the etcd servers’ certificates (etcds://)',
+  'datastore-cert': 'Client certificate (PEM) for etcd (etcds://)',
+  'datastore-key': 'Client key (PEM) for etcd (etcds://)',
 });
 
 export const agentCommand: CommandSpec = {
@@ -18,7 +22,7 @@ export const agentCommand: CommandSpec = {
   group: 'cluster',
   summary: 'Run an agent (join a cluster on its first start)',
   usage:
-    'kedge agent --data-dir D [--join ADDRESS --token TOKEN] [--advertise IP] [--api-port N] [--raft-port N]',
+    'kedge agent --data-dir D [--join ADDRESS --token TOKEN] [--advertise IP] [--api-port N] [--raft-port N] [--datastore etcd://HOST:PORT]',
   flags,
   usesCluster: false,
   run: (inv) => runAgentCommand(argvOf(inv, flags), inv.io),
