@@ -46,6 +46,9 @@ async function pidCounts(): Promise<{ running: number; max: number } | undefined
   return { running: Number(total), max: Number(max) };
 }
 
+/** Status writes that meet a Conflict are retried on a fresh read this many times in all. */
+const STATUS_UPDATE_TRIES = 5;
+
 export class NodeHeartbeat {
   readonly #o: NodeHeartbeatOptions;
   readonly #probe: NodeProbe;
@@ -91,8 +94,22 @@ export class NodeHeartbeat {
     clearTimeout(this.#leaseTimer);
   }
 
-  /** Measures the node and writes the Node object's status (creating the Node first if needed). */
+  /**
+   * Measures the node and writes the Node object's status (creating the Node first if needed).
+   * The node lifecycle controller writes taints and conditions on the same object, so a write can
+   * meet a Conflict: read the node again and retry, as Kubernetes' kubelet does (5 tries).
+   */
   async updateStatus(): Promise<void> {
+    const o = this.#o;
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.#writeStatus();
+      if (!(out instanceof StatusError)) return;
+      if (out.reason !== 'Conflict' || attempt >= STATUS_UPDATE_TRIES)
+        throw new Error(`cannot update node ${o.nodeName} status: ${out.message}`);
+    }
+  }
+
+  async #writeStatus(): Promise<Node | StatusError> {
     const o = this.#o;
     let node = await o.client.getNode(o.nodeName);
     if (node instanceof StatusError) {
@@ -142,9 +159,7 @@ export class NodeHeartbeat {
       node.status,
       new Date(),
     );
-    const out = await o.client.updateNodeStatus({ ...node, status });
-    if (out instanceof StatusError)
-      throw new Error(`cannot update node ${o.nodeName} status: ${out.message}`);
+    return o.client.updateNodeStatus({ ...node, status });
   }
 
   async renewLease(): Promise<void> {

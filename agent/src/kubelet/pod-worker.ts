@@ -13,6 +13,7 @@ import { RuntimeError } from '../runtime/podman-cli.ts';
 import type { ContainerRuntime } from '../runtime/runtime.ts';
 import { createdRun, prepareContainer } from './container-start.ts';
 import type { ImagePolicy } from './image-policy.ts';
+import { type HookTarget, runLifecycleHook, runPreStopHooks } from './lifecycle-hooks.ts';
 import type { NodeClient } from './node-client.ts';
 import type { ObservedPod, ObservedSandbox, RuntimeContainer } from './observed-pod.ts';
 import { computePodActions, type PodAction, type PodPlan } from './pod-actions.ts';
@@ -368,13 +369,7 @@ export class PodWorker {
           await runtime.removeContainer(action.containerId);
           return action.containerId;
         case 'killContainer':
-          this.#ctx.record(
-            pod,
-            'Normal',
-            'Killing',
-            `Stopping container ${action.container}: ${action.message}`,
-          );
-          await runtime.stopContainer(action.containerId, pod.spec.terminationGracePeriodSeconds ?? 30);
+          await this.#kill(pod, action.container, action.containerId, action.message);
           return action.containerId;
         case 'startContainer':
           return await this.#start(pod, action);
@@ -432,7 +427,38 @@ export class PodWorker {
     this.#containers = this.#containers.map((x) =>
       x.id === id ? { ...x, state: 'running' as const, startedAt: new Date(), image: c.image ?? '' } : x,
     );
-    return true;
+    const postStart = c.lifecycle?.postStart;
+    if (postStart === undefined) return true;
+    // Like Kubernetes, the container is not running for us until its postStart hook returns.
+    if (postStart.httpGet && !postStart.httpGet.host) await this.#sandboxInspect;
+    const failure = await runLifecycleHook(
+      'PostStart',
+      postStart,
+      this.#hookTarget(pod, c, id),
+      pod.spec.terminationGracePeriodSeconds ?? 30,
+    );
+    if (failure === undefined) return true;
+    this.#ctx.record(pod, 'Warning', 'FailedPostStartHook', failure);
+    await this.#kill(pod, c.name, id, `FailedPostStartHook: ${failure}`);
+    // Inspected by the caller: the run is exited now, and the restart policy takes it from there.
+    return id;
+  }
+
+  #hookTarget(pod: Pod, container: Container, containerId: string): HookTarget {
+    return { pod, container, containerId, podIP: this.#sandbox?.ip, runtime: this.#ctx.runtime };
+  }
+
+  /** Stops one container: its preStop hook within the grace period, then SIGTERM with what is left. */
+  async #kill(pod: Pod, name: string, containerId: string, why: string): Promise<void> {
+    this.#ctx.record(pod, 'Normal', 'Killing', `Stopping container ${name}: ${why}`);
+    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+    const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x) => x.name === name);
+    const left = c
+      ? await runPreStopHooks([this.#hookTarget(pod, c, containerId)], grace, (_, message) =>
+          this.#ctx.record(pod, 'Warning', 'FailedPreStopHook', message),
+        )
+      : grace;
+    await this.#ctx.runtime.stopContainer(containerId, left);
   }
 
   /** Graceful stop (SIGTERM, the grace period, SIGKILL), removal of everything, then the API object. */
@@ -442,8 +468,18 @@ export class PodWorker {
     this.#prober.stop();
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
     const sandboxes = await runtime.listPodSandboxes({ [LABEL.podUid]: this.uid });
+    const running = sandboxes.some((s) => s.state === 'ready')
+      ? (await runtime.listContainers({ [LABEL.podUid]: this.uid })).filter((r) => r.state === 'running')
+      : [];
+    const targets = running.flatMap((r) => {
+      const c = pod.spec.containers.find((x) => x.name === r.name);
+      return c ? [this.#hookTarget(pod, c, r.id)] : [];
+    });
+    const left = await runPreStopHooks(targets, grace, (_, message) =>
+      this.#ctx.record(pod, 'Warning', 'FailedPreStopHook', message),
+    );
     for (const s of sandboxes) {
-      if (s.state === 'ready') await runtime.stopPodSandbox(s.id, grace);
+      if (s.state === 'ready') await runtime.stopPodSandbox(s.id, left);
       await runtime.removePodSandbox(s.id);
     }
     for (const c of await runtime.listContainers({ [LABEL.podUid]: this.uid }))

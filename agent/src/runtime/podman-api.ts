@@ -26,14 +26,27 @@ export class PodmanApi {
   }
 
   async stopPod(id: string, seconds: number, timeoutMs: number): Promise<void> {
+    // podman 4.3 reads `t=0` on pods/stop as "no timeout given" and waits each container's own
+    // stop timeout (10 s): no grace is a kill.
+    if (seconds <= 0) return this.killPod(id);
     await this.client.ok(`/pods/${enc(id)}/stop`, { method: 'POST', query: { t: seconds }, timeoutMs });
+  }
+
+  /** SIGKILL to every container of the pod; a pod with nothing running answers 409 (done already). */
+  async killPod(id: string): Promise<void> {
+    try {
+      await this.client.ok(`/pods/${enc(id)}/kill`, { method: 'POST', query: { signal: 'SIGKILL' } });
+    } catch (err) {
+      if (err instanceof RuntimeError && err.exitCode === 409) return;
+      throw err;
+    }
   }
 
   /** Removes the pod and its containers, killing what runs (the CLI's `pod rm --force --time 0`). */
   async removePod(id: string): Promise<void> {
-    // `force` alone would stop each container with its own grace first; a stop with no grace
-    // kills them at once (and answers 304 when nothing runs).
-    await this.client.ok(`/pods/${enc(id)}/stop`, { method: 'POST', query: { t: 0 } });
+    // `force` alone would stop each container with its own grace first (10 s for a process that
+    // ignores SIGTERM), and so would pods/stop with t=0 on podman 4.3: kill, then remove.
+    await this.killPod(id);
     await this.client.ok(`/pods/${enc(id)}`, { method: 'DELETE', query: { force: true } });
   }
 
