@@ -131,11 +131,18 @@ describe('kedge up --agents 3 with the sample workload', () => {
       let ok = 0;
       let failed = 0;
       let stop = false;
+      const t0 = Date.now();
+      // Each failure with its time and node: a failed run says which proxy refused and why.
+      const failures: string[] = [];
       const load = (async () => {
         for (let i = 0; !stop; i++) {
-          await get(`127.0.0.${(i % 3) + 1}`, nodePort).then(
+          const node = `127.0.0.${(i % 3) + 1}`;
+          await get(node, nodePort).then(
             () => ok++,
-            () => failed++,
+            (e: Error) => {
+              failed++;
+              if (failures.length < 100) failures.push(`+${Date.now() - t0}ms ${node}: ${e.message}`);
+            },
           );
           await new Promise((r) => setTimeout(r, 10));
         }
@@ -148,6 +155,7 @@ describe('kedge up --agents 3 with the sample workload', () => {
       await load;
       figures.rolloutRequests = ok + failed;
       figures.rolloutFailedRequests = failed;
+      if (failed > 0) console.error(`failed requests during the rollout:\n${failures.join('\n')}`);
       const env = await kubectl(
         'get',
         'deployment',

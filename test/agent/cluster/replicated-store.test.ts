@@ -3,37 +3,23 @@
  * transport, real WALs): writes on any voter, linearizable reads on every voter, watches resumed
  * on another voter, and 503 (never a wrong answer) when there is no quorum.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StatusError } from '../../../agent/src/api/errors.ts';
 import type { KubeObject } from '../../../agent/src/api/types/meta.ts';
 import type { WatchEvent } from '../../../agent/src/apiserver/backend.ts';
-import { type AppliedResult, ReplicatedState } from '../../../agent/src/cluster/replicated-state.ts';
-import { ReplicatedBackend } from '../../../agent/src/cluster/replicated-store.ts';
-import { createRaftNode, type RaftNode } from '../../../consensus/src/node/raft-node.ts';
 import {
-  createMemoryNetwork,
-  type MemoryNetwork,
-} from '../../../consensus/src/transport/memory-transport.ts';
-
-interface Voter {
-  id: number;
-  node: RaftNode<AppliedResult>;
-  state: ReplicatedState;
-  backend: ReplicatedBackend;
-  running: boolean;
-}
+  type MemoryVoters,
+  startMemoryVoters,
+  type MemoryVoter as Voter,
+} from '../../support/memory-voters.ts';
 
 const PODS = { group: '', resource: 'pods' };
 const CONFIGMAPS = { group: '', resource: 'configmaps' };
 const NAMESPACES = { group: '', resource: 'namespaces' };
 const TS = '2026-01-01T00:00:00Z';
 
-let network: MemoryNetwork;
-let root: string;
-let voters: Voter[];
+let cluster: MemoryVoters;
+let voters: readonly Voter[];
 let uid = 0;
 
 const configMap = (name: string, data: Record<string, string>, labels: Record<string, string> = {}) => ({
@@ -47,16 +33,7 @@ async function create(v: Voter, object: KubeObject, ref = CONFIGMAPS): Promise<K
   return v.backend.create({ op: 'create', ...ref, object, uid: `uid-${++uid}`, creationTimestamp: TS });
 }
 
-async function waitForLeader(timeoutMs = 5000): Promise<Voter> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const live = voters.filter((v) => v.running);
-    const leader = live.find((v) => v.node.status().role === 'leader');
-    if (leader && live.every((v) => v.node.status().leader === leader.id)) return leader;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no leader within ${timeoutMs} ms`);
-}
+const waitForLeader = () => cluster.waitForLeader();
 
 async function caught(error: Promise<unknown>): Promise<StatusError> {
   const e = await error.then(
@@ -68,33 +45,13 @@ async function caught(error: Promise<unknown>): Promise<StatusError> {
 }
 
 beforeEach(async () => {
-  network = createMemoryNetwork();
-  root = mkdtempSync(path.join(os.tmpdir(), 'kedge-replicated-'));
-  const peers = new Map([1, 2, 3].map((id) => [id, `mem-${id}`]));
-  voters = [];
-  for (const id of peers.keys()) {
-    const state = new ReplicatedState();
-    const node = createRaftNode<AppliedResult>({
-      id,
-      peers,
-      dataDir: path.join(root, `node-${id}`),
-      transport: network.transport(id),
-      stateMachine: state,
-      tickMs: 10,
-      electionTick: 10,
-      requestTimeoutMs: 1000,
-    });
-    voters.push({ id, node, state, backend: new ReplicatedBackend(node, state), running: true });
-  }
-  for (const v of voters) await v.node.start();
+  cluster = await startMemoryVoters();
+  voters = cluster.voters;
   const leader = await waitForLeader();
   await create(leader, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, NAMESPACES);
 });
 
-afterEach(async () => {
-  for (const v of voters) if (v.running) await v.node.stop();
-  rmSync(root, { recursive: true, force: true });
-});
+afterEach(() => cluster.close());
 
 describe('the object store through a 3-voter cluster', () => {
   it('a create on a follower is read back on every voter with the same resourceVersion', async () => {
@@ -196,9 +153,8 @@ describe('the object store through a 3-voter cluster', () => {
   it('a write that got an answer survives the loss of the leader, and a pod write works on the new leader', async () => {
     const old = await waitForLeader();
     const acknowledged = await create(old, configMap('durable', { v: '1' }));
-    network.crash(old.id);
-    old.running = false;
-    await old.node.stop();
+    cluster.network.crash(old.id);
+    await cluster.stop(old);
     const next = await waitForLeader();
     expect(next.id).not.toBe(old.id);
     const got = await next.backend.get({ ...CONFIGMAPS, namespace: 'default', name: 'durable' });
@@ -220,13 +176,13 @@ describe('the object store through a 3-voter cluster', () => {
     const leader = await waitForLeader();
     await create(leader, configMap('before', {}));
     const follower = voters.find((v) => v !== leader)!;
-    network.isolate(follower.id);
+    cluster.network.isolate(follower.id);
     const read = await caught(follower.backend.get({ ...CONFIGMAPS, namespace: 'default', name: 'before' }));
     expect(read.code).toBe(503);
     expect(read.status.details?.retryAfterSeconds).toBeGreaterThan(0);
     const write = await caught(create(follower, configMap('during', {})));
     expect(write.code).toBe(503);
-    network.heal();
+    cluster.network.heal();
     await waitForLeader();
     const after = await caught(leader.backend.get({ ...CONFIGMAPS, namespace: 'default', name: 'during' }));
     // The isolated follower's write never reached a leader: it is absent, not half-applied.

@@ -7,26 +7,22 @@
  * heartbeat broadcasts at once, which blocked the event loop past the election timeout.
  * Plain HTTP: the TLS side is measured by bench/apiserver/api-vs-consensus.ts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESOURCES } from '../../../agent/src/api/registry.ts';
 import { apiAdmission } from '../../../agent/src/apiserver/api-admission.ts';
 import { type ApiServer, createApiServer } from '../../../agent/src/apiserver/server.ts';
 import { RoleAuthorizer } from '../../../agent/src/auth/authorizer.ts';
 import { TokenAuthenticator } from '../../../agent/src/auth/tokens.ts';
-import { type AppliedResult, ReplicatedState } from '../../../agent/src/cluster/replicated-state.ts';
-import { ReplicatedBackend } from '../../../agent/src/cluster/replicated-store.ts';
-import { createRaftNode, type RaftNode } from '../../../consensus/src/node/raft-node.ts';
-import { createMemoryNetwork } from '../../../consensus/src/transport/memory-transport.ts';
+import type { AppliedResult } from '../../../agent/src/cluster/replicated-state.ts';
+import type { RaftNode } from '../../../consensus/src/node/raft-node.ts';
+import { type MemoryVoters, startMemoryVoters } from '../../support/memory-voters.ts';
 
 const WATCHERS = Number(process.env.KEDGE_WATCH_FANOUT ?? 200);
 const BASE = '/api/v1/namespaces/default/configmaps';
 const NAME = 'fanout-target';
 
-let root: string;
+let cluster: MemoryVoters | undefined;
 let nodes: RaftNode<AppliedResult>[];
 let servers: ApiServer[];
 let ports: number[];
@@ -118,35 +114,27 @@ function openWatch(port: number, added: () => void): Watcher {
 }
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(os.tmpdir(), 'kedge-fanout-'));
-  const network = createMemoryNetwork();
-  const peers = new Map([1, 2, 3].map((id) => [id, `mem-${id}`]));
   const authenticator = new TokenAuthenticator();
   token = authenticator.issue({ name: 'admin', groups: ['system:authenticated'] }).token;
   const authorizer = new RoleAuthorizer([{ role: 'cluster-admin', user: 'admin' }]);
-  nodes = [];
   servers = [];
   ports = [];
-  for (const id of peers.keys()) {
-    const state = new ReplicatedState();
-    const node = createRaftNode<AppliedResult>({
-      id,
-      peers,
-      dataDir: path.join(root, `node-${id}`),
-      transport: network.transport(id),
-      stateMachine: state,
-    });
-    nodes.push(node);
+  // Production timing: a spurious election during the burst would be a failure here.
+  cluster = await startMemoryVoters({
+    timing: 'production',
     // Counts the ReadIndex rounds the API's reads and watches cost.
-    const counted = {
+    backendNode: (node) => ({
       propose: node.propose.bind(node),
       readIndex: () => {
         readIndexRounds++;
         return node.readIndex();
       },
-    };
+    }),
+  });
+  nodes = cluster.voters.map((v) => v.node);
+  for (const v of cluster.voters) {
     const api = createApiServer({
-      backend: new ReplicatedBackend(counted, state),
+      backend: v.backend,
       resources: RESOURCES,
       authenticator,
       authorizer,
@@ -157,12 +145,7 @@ beforeAll(async () => {
     servers.push(api);
     ports.push((await api.listen(0, '127.0.0.1')).port);
   }
-  for (const node of nodes) await node.start();
-  const deadline = Date.now() + 10_000;
-  while (!nodes.some((n) => n.status().role === 'leader')) {
-    if (Date.now() > deadline) throw new Error('no leader in 10 s');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await cluster.waitForLeader(10_000);
   const ns = await call(ports[0]!, 'POST', '/api/v1/namespaces', {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -173,8 +156,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const api of servers ?? []) await api.close();
-  for (const node of nodes ?? []) await node.stop();
-  rmSync(root, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe(`watch fan-out over 3 voters (${WATCHERS} watchers)`, () => {

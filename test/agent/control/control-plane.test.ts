@@ -4,9 +4,6 @@
  * Nodes; when the leader dies the new leader's control plane carries on, and nothing is created
  * twice.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../agent/src/api/types/meta.ts';
 import type { Pod } from '../../../agent/src/api/types/pod.ts';
@@ -14,23 +11,17 @@ import {
   createLeaderComponentRunner,
   type LeaderComponentRunner,
 } from '../../../agent/src/cluster/leader-components.ts';
-import { type AppliedResult, ReplicatedState } from '../../../agent/src/cluster/replicated-state.ts';
-import { ReplicatedBackend } from '../../../agent/src/cluster/replicated-store.ts';
 import { BackendClusterClient } from '../../../agent/src/control/backend-cluster-client.ts';
 import {
   type ControlPlaneContext,
   controlPlaneComponents,
 } from '../../../agent/src/control/control-plane.ts';
 import type { Logger } from '../../../consensus/src/node/logger.ts';
-import { createRaftNode, type RaftNode } from '../../../consensus/src/node/raft-node.ts';
-import { createMemoryNetwork } from '../../../consensus/src/transport/memory-transport.ts';
+import { type MemoryVoter, type MemoryVoters, startMemoryVoters } from '../../support/memory-voters.ts';
 
-interface Voter {
-  id: number;
-  node: RaftNode<AppliedResult>;
-  backend: ReplicatedBackend;
-  runner: LeaderComponentRunner;
-  running: boolean;
+/** A voter that runs the control plane's leader components while it leads. */
+interface Voter extends MemoryVoter {
+  readonly runner: LeaderComponentRunner;
 }
 
 const PODS = { group: '', resource: 'pods' };
@@ -40,18 +31,12 @@ const DEPLOYMENTS = { group: 'apps', resource: 'deployments' };
 const REPLICASETS = { group: 'apps', resource: 'replicasets' };
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-let root: string;
+let cluster: MemoryVoters;
 let voters: Voter[];
 
-async function waitForLeader(timeoutMs = 5000): Promise<Voter> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const live = voters.filter((v) => v.running);
-    const leader = live.find((v) => v.node.status().role === 'leader');
-    if (leader && live.every((v) => v.node.status().leader === leader.id)) return leader;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`no leader within ${timeoutMs} ms`);
+async function waitForLeader(): Promise<Voter> {
+  const leader = await cluster.waitForLeader();
+  return voters.find((v) => v.id === leader.id)!;
 }
 
 const readyNode = (name: string): KubeObject =>
@@ -95,29 +80,21 @@ async function objects(v: Voter, ref: { group: string; resource: string }): Prom
 }
 
 beforeEach(async () => {
-  const network = createMemoryNetwork();
-  root = mkdtempSync(path.join(os.tmpdir(), 'kedge-control-'));
-  const peers = new Map([1, 2, 3].map((id) => [id, `mem-${id}`]));
-  voters = [];
-  for (const id of peers.keys()) {
-    const state = new ReplicatedState();
-    const node = createRaftNode<AppliedResult>({
-      id,
-      peers,
-      dataDir: path.join(root, `node-${id}`),
-      transport: network.transport(id),
-      stateMachine: state,
-      tickMs: 10,
-      electionTick: 10,
-      requestTimeoutMs: 1000,
-    });
-    const backend = new ReplicatedBackend(node, state);
-    const context: ControlPlaneContext = { backend, identity: { name: `agent-${id}` }, logger: quiet };
-    const runner = createLeaderComponentRunner(controlPlaneComponents(), context, quiet);
-    node.on('role', ({ role, term }) => (role === 'leader' ? runner.leading(term) : runner.notLeading()));
-    voters.push({ id, node, backend, runner, running: true });
-  }
-  for (const v of voters) await v.node.start();
+  const runners = new Map<number, LeaderComponentRunner>();
+  cluster = await startMemoryVoters({
+    beforeStart: (v) => {
+      const context: ControlPlaneContext = {
+        backend: v.backend,
+        identity: { name: `agent-${v.id}` },
+        logger: quiet,
+      };
+      const runner = createLeaderComponentRunner(controlPlaneComponents(), context, quiet);
+      v.node.on('role', ({ role, term }) => (role === 'leader' ? runner.leading(term) : runner.notLeading()));
+      runners.set(v.id, runner);
+    },
+  });
+  // The harness's voter objects themselves, so that `running` stays one flag.
+  voters = cluster.voters.map((v) => Object.assign(v, { runner: runners.get(v.id)! }));
   const leader = await waitForLeader();
   const client = new BackendClusterClient(leader.backend);
   for (const ns of ['default', 'kube-system', 'kube-node-lease'])
@@ -132,11 +109,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const v of voters) {
-    await v.runner.stop();
-    if (v.running) await v.node.stop();
-  }
-  rmSync(root, { recursive: true, force: true });
+  for (const v of voters) await v.runner.stop();
+  await cluster.close();
 });
 
 describe('the control plane as leader components', () => {
@@ -163,9 +137,8 @@ describe('the control plane as leader components', () => {
     expect(leader.runner.running().sort()).toEqual(['controllers', 'scheduler']);
 
     // The leader dies: its components stop, a new leader's components take over.
-    leader.running = false;
     await leader.runner.stop();
-    await leader.node.stop();
+    await cluster.stop(leader);
     const next = await waitForLeader();
     expect(next).not.toBe(leader);
     await expect
