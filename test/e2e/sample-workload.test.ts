@@ -6,7 +6,7 @@
  * pods replaced elsewhere. Figures are printed (apply -> Running, node death -> replacement).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -77,6 +77,18 @@ async function pods(): Promise<PodRow[]> {
   }));
 }
 
+/** What agent i said about its proxy and Services: the reason a node refuses its NodePort. */
+async function proxyLog(i: number): Promise<string> {
+  const log = await readFile(path.join(dir, `agent-${i}`, 'agent.log'), 'utf8').catch(
+    (e: Error) => e.message,
+  );
+  return log
+    .split('\n')
+    .filter((l) => /proxy|service data plane|bind|EADDRINUSE/i.test(l))
+    .slice(-20)
+    .join('\n');
+}
+
 async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
   while (!(await ok().catch(() => false))) {
@@ -113,7 +125,12 @@ describe('kedge up --agents 3 with the sample workload', () => {
     const rows = (await pods()).filter((p) => p.ready);
     expect(rows).toHaveLength(3);
     expect(new Set(rows.map((p) => p.node)).size).toBeGreaterThan(1);
-    for (let i = 1; i <= 3; i++) expect(await get(`127.0.0.${i}`, nodePort)).toMatch(/^hello from hello-/);
+    for (let i = 1; i <= 3; i++) {
+      const body = await get(`127.0.0.${i}`, nodePort).catch(async (e: Error) => {
+        throw new Error(`NodePort ${nodePort} on agent-${i}: ${e.message}; its log:\n${await proxyLog(i)}`);
+      });
+      expect(body).toMatch(/^hello from hello-/);
+    }
   });
 
   it('kubectl top nodes shows measured numbers', async () => {

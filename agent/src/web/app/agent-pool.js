@@ -85,8 +85,15 @@ export class AgentPool extends EventTarget {
    */
   async json(path, init = {}) {
     const response = await this.fetch(path, { timeoutMs: 5000, ...init });
-    const body = await response.json().catch((error) => ({ message: `unreadable reply: ${error.message}` }));
+    /** @type {unknown} */
+    let unreadable;
+    const body = await response.json().catch((error) => {
+      unreadable = error;
+      return { message: `unreadable reply: ${error instanceof Error ? error.message : error}` };
+    });
     if (!response.ok) throw new ApiError(response.status, body);
+    // A 2xx whose body broke off (a timeout, a lost agent) is no answer: never hand it on as one.
+    if (unreadable !== undefined) throw new ApiError(502, body);
     return body;
   }
 

@@ -221,7 +221,9 @@ function pollMetrics(ctx, onList, onNote) {
   void (async () => {
     while (!controller.signal.aborted) {
       try {
-        onList(await ctx.pool.json(NODE_METRICS_PATH, { signal: controller.signal, timeoutMs: 3000 }));
+        // Longer than the agent's own 3 s scrape of each member, so that a slow member costs this
+        // poll its sample, not the connection to a healthy agent.
+        onList(await ctx.pool.json(NODE_METRICS_PATH, { signal: controller.signal, timeoutMs: 8000 }));
       } catch (error) {
         if (controller.signal.aborted) return;
         const code = /** @type {{ code?: number }} */ (error).code;
