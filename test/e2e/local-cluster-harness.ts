@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { down, type UpResult, up } from '../../agent/src/cluster/local-cluster.ts';
+import { down, type UpOptions, type UpResult, up } from '../../agent/src/cluster/local-cluster.ts';
 import { removeNodeContainers } from '../../agent/src/control/sample-workload.ts';
 
 const run = promisify(execFile);
@@ -53,7 +53,11 @@ export const isRunningReady = (p: PodView): boolean =>
   (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Starts `agents` agents named `<label><pid>-<i>` on ports no other suite of this run uses. */
-export async function startLocalCluster(label: string, agents = 3): Promise<LocalTestCluster> {
+export async function startLocalCluster(
+  label: string,
+  agents = 3,
+  extra: Pick<UpOptions, 'datastore'> = {},
+): Promise<LocalTestCluster> {
   const dir = await mkdtemp(path.join(tmpdir(), `kedge-${label}-`));
   const prefix = `${label}${process.pid}`;
   const nodeNames = Array.from({ length: agents }, (_, i) => `${prefix}-${i + 1}`);
@@ -74,6 +78,7 @@ export async function startLocalCluster(label: string, agents = 3): Promise<Loca
       basePort: 24_000 + Math.floor(Math.random() * 40) * 200,
       namePrefix: prefix,
       timeoutMs: 90_000,
+      ...extra,
     });
   } catch (error) {
     await stop();

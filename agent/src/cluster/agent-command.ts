@@ -1,14 +1,17 @@
 /**
  * `kedge agent --data-dir D [--join ADDRESS --token TOKEN] [--advertise IP] [--api-port N]
- * [--raft-port N] [--name NAME]`: joins first when D is empty and --join is given, then runs the
+ * [--raft-port N] [--name NAME] [--datastore etcd://host:port[,host:port][/prefix]
+ * [--datastore-ca F --datastore-cert F --datastore-key F]]`: joins first when D is empty and --join is given, then runs the
  * agent until SIGTERM/SIGINT. A restart needs only --data-dir. Prints one JSON line
  * `{"event":"serving",...}` on stdout once it serves (scripts and `kedge up` wait for it).
  */
 import path from 'node:path';
 import { stderrLogger } from '../../../consensus/src/node/logger.ts';
+import { parseDatastore } from '../store-etcd/datastore.ts';
 import { startAgent } from './agent.ts';
 import { superviseAgent } from './agent-lifecycle.ts';
 import { hasIdentity } from './data-dir.ts';
+import { type DatastoreSetting, resolveDatastore } from './datastore-setting.ts';
 import { joinCluster } from './join-client.ts';
 
 export interface CommandIo {
@@ -54,6 +57,7 @@ export async function runAgentCommand(args: readonly string[], io: CommandIo): P
   if (dataDir === undefined) throw new UsageError('--data-dir is required');
   const dir = path.resolve(dataDir);
   const joinAddress = flags.get('join');
+  const datastoreGiven = datastoreFlag(flags);
   if (!hasIdentity(dir)) {
     const token = flags.get('token');
     if (joinAddress === undefined || token === undefined) {
@@ -74,9 +78,14 @@ export async function runAgentCommand(args: readonly string[], io: CommandIo): P
   } else if (joinAddress !== undefined) {
     io.stderr.write(`${dir} already holds an agent: ignoring --join and restarting it\n`);
   }
+  const datastore = await resolveDatastore(dir, datastoreGiven, (line) => io.stderr.write(`${line}\n`)).catch(
+    (error: Error) => {
+      throw new UsageError(error.message);
+    },
+  );
   // Supervised: the agent may restart itself in a new role (autopilot, rejoin) or leave.
   const supervised = await superviseAgent(
-    (lifecycle) => startAgent({ dataDir: dir, lifecycle }),
+    (lifecycle) => startAgent({ dataDir: dir, lifecycle, ...(datastore === undefined ? {} : { datastore }) }),
     stderrLogger('agent-supervisor'),
   );
   const agent = supervised.current();
@@ -93,4 +102,23 @@ export async function runAgentCommand(args: readonly string[], io: CommandIo): P
   if (signalled) await supervised.stop();
   else io.stderr.write(`agent stopped: ${await supervised.finished}\n`);
   return 0;
+}
+
+/** `--datastore etcd://...` (store-etcd/): objects in an external etcd; absent: what the data dir remembers. */
+function datastoreFlag(flags: Map<string, string>): DatastoreSetting | undefined {
+  const address = flags.get('datastore');
+  const tls = {
+    ...(flags.has('datastore-ca') ? { ca: flags.get('datastore-ca')! } : {}),
+    ...(flags.has('datastore-cert') ? { cert: flags.get('datastore-cert')! } : {}),
+    ...(flags.has('datastore-key') ? { key: flags.get('datastore-key')! } : {}),
+  };
+  if (address === undefined) {
+    if (Object.keys(tls).length > 0)
+      throw new UsageError('--datastore-ca/-cert/-key need --datastore etcds://host:port');
+    return undefined;
+  }
+  // Checked now, before a join changes anything; resolveDatastore remembers it.
+  const config = parseDatastore(address, tls);
+  if (config instanceof Error) throw new UsageError(config.message);
+  return { address, tls };
 }

@@ -20,6 +20,7 @@ import { makeStatus } from '../api/errors.ts';
 import { certificateIdentity } from '../auth/client-certificates.ts';
 import type { Identity } from '../auth/tokens.ts';
 import type { LoadedCa } from '../pki/certificate-authority.ts';
+import type { DatastoreConfig } from '../store-etcd/datastore.ts';
 import { callAgent } from './agent-client.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
 import type { JoinTokenKind, MemberRecord, RegistryCommand, RegistryResult } from './cluster-registry.ts';
@@ -54,6 +55,8 @@ export interface VoterControl {
   readonly ca: LoadedCa;
   readonly caKeyPem: string;
   readonly clusterKey: unknown;
+  /** Set when the objects live in an external etcd (store-etcd/): Raft then holds only the registry. */
+  readonly datastore?: DatastoreConfig;
 }
 
 export interface ClusterEndpointOptions {
@@ -67,6 +70,8 @@ export interface ClusterEndpointOptions {
   readonly logger: Logger;
   /** Restart or exit this agent (leave, rejoin): operations-endpoint.ts. */
   readonly lifecycle?: AgentLifecycle;
+  /** Stops this agent's kubelet and node services for good (leave.ts, before its Node is deleted). */
+  readonly stopNodeComponents?: () => Promise<void>;
 }
 
 export const CLUSTER_PATH_PREFIX = '/kedge/v1/';

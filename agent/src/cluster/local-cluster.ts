@@ -13,6 +13,7 @@ import { copyFile, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deploySampleWorkload, removeNodeContainers, type SampleResult } from '../control/sample-workload.ts';
+import { type DatastoreFlags, datastoreArgs } from '../store-etcd/datastore.ts';
 import { callAgent } from './agent-client.ts';
 import { dataPaths, writeJsonFile } from './data-dir.ts';
 import { initCluster } from './init.ts';
@@ -33,6 +34,8 @@ export interface UpOptions {
    * different prefixes, or `down` of one removes the other's containers.
    */
   readonly namePrefix?: string;
+  /** Every agent keeps its objects in this external etcd (`--datastore`, store-etcd/README.md). */
+  readonly datastore?: DatastoreFlags;
   /** Deploy the sample workload (control/sample-workload.ts) once the cluster is ready. */
   readonly sample?: { readonly replicas?: number; readonly nodePort?: number };
 }
@@ -87,6 +90,8 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const apiAddress = (i: number) => `127.0.0.${i}:${base + i}`;
   const dataDir = (i: number) => path.join(dir, `agent-${i}`);
   const nameOf = (i: number) => `${options.namePrefix ?? 'agent'}-${i}`;
+  const storeArgs = options.datastore === undefined ? [] : datastoreArgs(options.datastore);
+  if (storeArgs instanceof Error) throw new LocalClusterError(storeArgs.message);
 
   say(`initialising a cluster of ${n} agent(s) (${Math.min(voters, n)} voter(s)) in ${dir}`);
   const init = await initCluster({
@@ -133,7 +138,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
   const t0 = Date.now();
   try {
     say('starting agent-1 on 127.0.0.1');
-    await launch(1, []);
+    await launch(1, storeArgs);
     let electedMs = 0;
     for (;;) {
       const s = await status(apiAddress(1)).catch(() => undefined);
@@ -161,6 +166,7 @@ export async function up(options: UpOptions): Promise<UpResult> {
         String(base + 100 + i),
         '--name',
         nameOf(i),
+        ...storeArgs,
       ]);
     }
     const seen = new Map<number, string>();

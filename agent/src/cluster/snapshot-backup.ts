@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { ConsensusError } from '../../../consensus/src/types.ts';
+import type { DatastoreConfig } from '../store-etcd/datastore.ts';
 import { splitHostPort } from './agent-client.ts';
 import type { VoterControl } from './cluster-endpoint.ts';
 import { HttpProblem, RESPONDED } from './endpoint-http.ts';
@@ -31,6 +32,10 @@ const CHUNK = 64 * 1024;
 
 /** On the leader: answers GET /kedge/v1/snapshot with a snapshot file. */
 export async function serveSnapshot(voter: VoterControl, res: ServerResponse): Promise<typeof RESPONDED> {
+  // With an external datastore the Raft state holds the registry but no object: a file of it would
+  // restore into an empty cluster, so refuse and point at the tool that backs up the objects.
+  if (voter.datastore !== undefined)
+    throw new HttpProblem(400, 'BadRequest', externalDatastoreRefusal(voter.datastore));
   try {
     await voter.raft.readIndex();
   } catch (error) {
@@ -62,6 +67,17 @@ export async function serveSnapshot(voter: VoterControl, res: ServerResponse): P
   }
   res.end();
   return RESPONDED;
+}
+
+/** Why `kedge snapshot save` refuses an etcd-backed cluster, and what to run instead. */
+export function externalDatastoreRefusal(datastore: DatastoreConfig): string {
+  const endpoints = datastore.endpoints.join(',');
+  const tls = datastore.tls === undefined ? '' : ' --cacert CA --cert CERT --key KEY';
+  return (
+    `this cluster keeps its objects in an external etcd (${endpoints}, prefix ${datastore.keyPrefix}), which kedge snapshot save does not cover: ` +
+    `back up etcd itself with \`ETCDCTL_API=3 etcdctl --endpoints ${endpoints}${tls} snapshot save FILE\` ` +
+    `and keep each agent's data directory (cluster key, certificates, registry)`
+  );
 }
 
 function writeChunk(res: ServerResponse, chunk: Uint8Array): Promise<void> {

@@ -4,6 +4,7 @@
  * is the key prefix (default /kedge), so several kedge clusters can share one etcd.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { EtcdBackend } from './etcd-backend.ts';
 import { DEFAULT_KEY_PREFIX } from './etcd-keys.ts';
@@ -69,11 +70,47 @@ export function parseDatastore(
   };
 }
 
+/** The datastore as a user gives it: the --datastore address and the --datastore-ca/-cert/-key files. */
+export interface DatastoreFlags extends DatastoreTlsFiles {
+  readonly address: string;
+}
+
+/**
+ * The `kedge agent` arguments that select this datastore (what `kedge up --datastore` passes to
+ * every agent it starts), checked first so a typo fails before any agent runs. File paths become
+ * absolute: the agents may not share the caller's working directory.
+ */
+export function datastoreArgs(flags: DatastoreFlags): string[] | DatastoreConfigError {
+  const files = (['ca', 'cert', 'key'] as const).flatMap((name) => {
+    const file = flags[name];
+    return file === undefined ? [] : [[name, resolve(file)] as const];
+  });
+  const parsed = parseDatastore(flags.address, Object.fromEntries(files));
+  if (parsed instanceof DatastoreConfigError) return parsed;
+  return ['--datastore', flags.address, ...files.flatMap(([name, file]) => [`--datastore-${name}`, file])];
+}
+
+/**
+ * gRPC keepalive on the etcd connection: a frozen etcd (or a dead link that sends no reset) would
+ * otherwise leave every watch silent. Kubernetes' apiserver uses 30 s / 10 s; etcd refuses pings
+ * more often than every 5 s (--grpc-keepalive-min-time), and only while a call (a watch) is open.
+ */
+export interface EtcdKeepalive {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+export const DEFAULT_ETCD_KEEPALIVE: EtcdKeepalive = { intervalMs: 15_000, timeoutMs: 5_000 };
+
 /** A client for the configured etcd (it connects lazily; the first call that fails becomes a 503). */
-export function connectEtcd(config: DatastoreConfig): Etcd3 {
+export function connectEtcd(config: DatastoreConfig, keepalive = DEFAULT_ETCD_KEEPALIVE): Etcd3 {
   const tls = config.tls;
   return new Etcd3({
     hosts: [...config.endpoints],
+    grpcOptions: {
+      'grpc.keepalive_time_ms': keepalive.intervalMs,
+      'grpc.keepalive_timeout_ms': keepalive.timeoutMs,
+    },
     ...(tls?.ca === undefined
       ? {}
       : {

@@ -36,6 +36,21 @@ export class KeyLayout {
     return this.resourcePrefix(ref) + (path.startsWith('/') ? path.slice(1) : path);
   }
 
+  /**
+   * Where a write that removed the object by clearing its last finalizer leaves the object's final
+   * state, in the same txn as the deletion: etcd's delete event carries only the state before, and
+   * a watcher reads this key at the deletion's revision to send the final state, as the embedded
+   * store does. Outside every resource range (no API group is named `_final`), so lists never see it.
+   */
+  finalStateKey(ref: ResourceRef, path: string): string {
+    return `${this.prefix}/_final/${ref.group === '' ? 'core' : ref.group}/${ref.resource}/${path.startsWith('/') ? path.slice(1) : path}`;
+  }
+
+  /** The final-state key that belongs to an object key of this layout. */
+  finalStateKeyOf(objectKey: string): string {
+    return `${this.prefix}/_final/${objectKey.slice(this.prefix.length + 1)}`;
+  }
+
   /** All of a resource, or one namespace of it: '0' follows '/', so `x0` is the end of every `x/...`. */
   range(ref: ResourceRef, namespace: string | undefined): KeyRange {
     const base = this.resourcePrefix(ref);

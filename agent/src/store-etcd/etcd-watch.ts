@@ -10,9 +10,11 @@
  *   etcd event -> ChangeEvent { object, prevObject } -> toWatcherEvent -> sink
  *   etcd progress notification -> BOOKMARK (when allowed)
  *   watch cancelled by etcd (compacted while reconnecting) -> ERROR 410, the client lists again
+ *   etcd stream lost (etcd down, or frozen: gRPC keepalive) -> ERROR 503, the client watches again
  */
 import type { Etcd3, IKeyValue, IWatchResponse, Watcher } from 'etcd3';
-import { badRequest, expired, StatusError } from '../api/errors.ts';
+import { badRequest, expired, StatusError, serviceUnavailable } from '../api/errors.ts';
+import type { KubeObject } from '../api/types/meta.ts';
 import type { ObjectBackend, WatchOptions, WatchStream } from '../apiserver/backend.ts';
 import type { ChangeEvent } from '../store/history.ts';
 import type { ResourcePolicy } from '../store/policy.ts';
@@ -47,7 +49,7 @@ export async function watchEtcd(
   } catch (e) {
     throw etcdToApiError(e, `watch ${policy.resource}`);
   }
-  return startWatcher(client, policy, selection, range, after, options.allowBookmarks, sink);
+  return startWatcher(client, layout, policy, selection, range, after, options.allowBookmarks, sink);
 }
 
 /** ADDED for every selected object at the current revision; returns that revision. */
@@ -97,6 +99,7 @@ async function checkNotCompacted(client: Etcd3, range: KeyRange, revision: numbe
 
 async function startWatcher(
   client: Etcd3,
+  layout: KeyLayout,
   policy: ResourcePolicy,
   selection: Selection,
   range: KeyRange,
@@ -131,19 +134,27 @@ async function startWatcher(
     stop();
   };
   try {
-    watcher = await client
-      .watch()
-      .inRange({ start: Buffer.from(range.start), end: Buffer.from(range.end) })
-      .startRevision(String(after + 1))
-      .withPreviousKV()
-      .create();
+    watcher = await attach(
+      client
+        .watch()
+        .inRange({ start: Buffer.from(range.start), end: Buffer.from(range.end) })
+        .startRevision(String(after + 1))
+        .withPreviousKV()
+        .watcher(),
+    );
   } catch (e) {
     // etcd cancels a watch whose start revision is compacted (here: compacted since the check).
     throw isCompacted(e) || isCancelled(e)
       ? expired(`too old resource version: ${after} (compacted)`)
       : etcdToApiError(e, `watch ${policy.resource}`);
   }
-  watcher.on('data', (res: IWatchResponse) => {
+  // Responses are handled one after another: a finalized deletion may need one read (its final
+  // state) before it is delivered, and nothing after it may overtake it.
+  let queue: Promise<void> = Promise.resolve();
+  const enqueue = (step: () => void | Promise<void>): void => {
+    queue = queue.then(step).catch((e: unknown) => fail(etcdToApiError(e, `watch ${policy.resource}`)));
+  };
+  const handle = async (res: IWatchResponse): Promise<void> => {
     if (res.events.length === 0) {
       if (allowBookmarks && !res.created) {
         const revision = Number(res.header.revision);
@@ -153,22 +164,105 @@ async function startWatcher(
     }
     for (const e of res.events) {
       if (stopped) return;
-      const change = changeOf(policy, e.type, e.kv, e.prev_kv);
+      let change = changeOf(policy, e.type, e.kv, e.prev_kv);
       if (change instanceof StatusError) return fail(change);
+      const prev = change.prevObject;
+      if (
+        change.type === 'DELETED' &&
+        prev !== undefined &&
+        finalizing(policy, prev) &&
+        selects(selection, prev)
+      )
+        change = await withFinalState(client, layout, change, e.kv.key.toString('utf8'));
       const out = toWatcherEvent(selection, change);
       if (out !== undefined) deliver(out);
     }
-  });
-  watcher.on('error', (e: unknown) => {
+  };
+  watcher.on('data', (res: IWatchResponse) => enqueue(() => handle(res)));
+  watcher.on('error', (e: unknown) =>
     // etcd cancels a watch whose start revision was compacted (e.g. while the client reconnected);
     // the etcd3 client does not say why, so the client must list again either way.
-    fail(
-      isCompacted(e) || isCancelled(e)
-        ? expired(`the etcd watch was cancelled (${(e as Error).message}); list again and watch from there`)
-        : etcdToApiError(e, `watch ${policy.resource}`),
-    );
-  });
+    enqueue(() =>
+      fail(
+        isCompacted(e) || isCancelled(e)
+          ? expired(`the etcd watch was cancelled (${(e as Error).message}); list again and watch from there`)
+          : etcdToApiError(e, `watch ${policy.resource}`),
+      ),
+    ),
+  );
+  // The etcd3 client would reconnect and resume quietly, but a watcher must not stay silent while
+  // etcd is away: end the watch with 503 so the client watches again (or lists, if etcd compacted
+  // meanwhile and the next watch answers 410). A frozen etcd is noticed by gRPC keepalive.
+  watcher.on('disconnected', (e: unknown) =>
+    enqueue(() =>
+      fail(
+        serviceUnavailable(
+          `lost the etcd datastore's watch stream (${e instanceof Error ? e.message : String(e)}); watch again from the last resourceVersion`,
+          1,
+        ),
+      ),
+    ),
+  );
   return { stop };
+}
+
+/**
+ * Resolves once etcd confirmed the watch. The client's create() would wait through reconnects
+ * for as long as etcd is down; a watch request must fail instead (503) so the client retries.
+ */
+function attach(watcher: Watcher): Promise<Watcher> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: unknown): void => {
+      watcher.off('connected', onConnected);
+      watcher.off('error', settle);
+      watcher.off('disconnected', settle);
+      if (error === undefined) {
+        resolve(watcher);
+        return;
+      }
+      reject(error);
+      watcher.cancel().catch((e: unknown) => {
+        // The stream is gone already; the watch request fails with the first error either way.
+        if (!(e instanceof Error)) throw e;
+      });
+    };
+    const onConnected = (): void => settle();
+    watcher.on('connected', onConnected);
+    watcher.on('error', settle);
+    watcher.on('disconnected', settle);
+  });
+}
+
+/** The deleted object still had finalizers: an update cleared them and so removed it (see etcd-keys.ts). */
+function finalizing(policy: ResourcePolicy, prev: KubeObject): boolean {
+  const namespaceFinalizers =
+    policy.resource === 'namespaces' && policy.group === ''
+      ? ((prev as { spec?: { finalizers?: unknown[] } }).spec?.finalizers?.length ?? 0)
+      : 0;
+  return (prev.metadata.finalizers?.length ?? 0) + namespaceFinalizers > 0;
+}
+
+/**
+ * The DELETED event with the final, finalizer-free state the removing update wrote next to the
+ * deletion. Without that record (etcd compacted it already) the event keeps the state before.
+ */
+async function withFinalState(
+  client: Etcd3,
+  layout: KeyLayout,
+  change: ChangeEvent,
+  objectKey: string,
+): Promise<ChangeEvent> {
+  const finalKey = layout.finalStateKeyOf(objectKey);
+  let answer: Awaited<ReturnType<Etcd3['kv']['range']>>;
+  try {
+    answer = await client.kv.range({ key: Buffer.from(finalKey), revision: change.revision });
+  } catch (e) {
+    if (isCompacted(e)) return change;
+    throw e;
+  }
+  const kv = answer.kvs[0];
+  if (kv === undefined || Number(kv.mod_revision) !== change.revision) return change;
+  return { ...change, object: decodeValue(kv.value, kv.mod_revision, finalKey) };
 }
 
 /** The etcd3 client reports etcd's cancellation of a watch (compaction) only by this wording. */

@@ -87,6 +87,9 @@ export async function writeToEtcd(
     if (change === undefined) return { object: plan.object, removed: false };
     const key = layout.keyOfPath(change, change.path);
     const removed = change.type === 'DELETED';
+    // An update that removes the object (its last finalizer cleared) leaves the final state for watchers.
+    const finalKey =
+      removed && command.op !== 'delete' ? layout.finalStateKey(change, change.path) : undefined;
     let committed: Awaited<ReturnType<Etcd3['kv']['txn']>>;
     try {
       committed = await client.kv.txn({
@@ -100,6 +103,9 @@ export async function writeToEtcd(
           removed
             ? { request_delete_range: { key: Buffer.from(key) } }
             : { request_put: { key: Buffer.from(key), value: encodeValue(change.object) } },
+          ...(finalKey === undefined
+            ? []
+            : [{ request_put: { key: Buffer.from(finalKey), value: encodeValue(change.object) } }]),
         ],
         failure: [],
       });
@@ -107,6 +113,7 @@ export async function writeToEtcd(
       throw etcdToApiError(e, `${command.op} ${policy.resource} "${nameOf(command)}"`);
     }
     if (!committed.succeeded) continue;
+    if (finalKey !== undefined) await forgetFinalState(client, finalKey, committed.header.revision);
     const object = structuredClone(plan.object);
     object.metadata.resourceVersion = committed.header.revision;
     return { object, removed };
@@ -116,6 +123,27 @@ export async function writeToEtcd(
     nameOf(command),
     `gave up after ${MAX_WRITE_ROUNDS} rounds of concurrent changes to the same object; please retry`,
   );
+}
+
+/**
+ * Watchers read the final-state record at the deletion's revision (history keeps it until etcd
+ * compacts), so the live key can go at once, unless a later finalization of the same name replaced
+ * it. If etcd fails here the write has still happened: a leftover record is harmless (lists never
+ * see it, the next finalization of the name replaces it), so it is reported, not returned.
+ */
+async function forgetFinalState(client: Etcd3, finalKey: string, revision: string): Promise<void> {
+  try {
+    await client.kv.txn({
+      compare: [{ key: Buffer.from(finalKey), target: 'Mod', result: 'Equal', mod_revision: revision }],
+      success: [{ request_delete_range: { key: Buffer.from(finalKey) } }],
+      failure: [],
+    });
+  } catch (e) {
+    process.emitWarning(
+      `could not remove ${finalKey} from etcd (${(e as Error).message}); it is harmless and replaced by the next finalization of that object`,
+      { code: 'KEDGE_ETCD_FINAL_STATE' },
+    );
+  }
 }
 
 const nameOf = (c: ObjectCommand): string => (c.op === 'delete' ? c.name : (c.object.metadata.name ?? ''));

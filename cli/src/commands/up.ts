@@ -13,7 +13,8 @@ export const upCommand: CommandSpec = {
   name: 'up',
   group: 'cluster',
   summary: 'Start a local cluster of N agents on 127.0.0.x',
-  usage: 'kedge up --agents N [--dir D] [--voters 1|3|5|7] [--base-port P]',
+  usage:
+    'kedge up --agents N [--dir D] [--voters 1|3|5|7] [--base-port P] [--datastore etcd://HOST:PORT[/PREFIX] [--datastore-ca F --datastore-cert F --datastore-key F]]',
   flags: [
     { name: 'agents', type: 'int', help: 'How many agents', default: 3 },
     { name: 'dir', type: 'string', help: 'Where their data goes (default ~/.kedge/local)' },
@@ -25,16 +26,36 @@ export const upCommand: CommandSpec = {
       help: 'Do not deploy the sample workload (Deployment and Service hello)',
     },
     { name: 'node-port', type: 'int', help: "The sample Service's NodePort", default: 30080 },
+    {
+      name: 'datastore',
+      type: 'string',
+      help: 'Every agent keeps objects in this etcd: etcd://host:port[,host:port][/prefix] (etcds:// for TLS)',
+    },
+    {
+      name: 'datastore-ca',
+      type: 'string',
+      help: 'CA bundle (PEM) that signed the etcd servers’ certificates',
+    },
+    { name: 'datastore-cert', type: 'string', help: 'Client certificate (PEM) for etcd' },
+    { name: 'datastore-key', type: 'string', help: 'Client key (PEM) for etcd' },
   ],
   usesCluster: false,
   run: async (inv) => {
     const dir = inv.flags.string('dir') ?? defaultDir();
     const voters = inv.flags.int('voters');
+    const datastore = inv.flags.string('datastore');
+    const tls = (['ca', 'cert', 'key'] as const).flatMap((name) => {
+      const file = inv.flags.string(`datastore-${name}`);
+      return file === undefined ? [] : [[name, file] as const];
+    });
+    if (datastore === undefined && tls.length > 0)
+      throw new CliError('Usage', '--datastore-ca/-cert/-key need --datastore etcds://HOST:PORT');
     const result = await up({
       agents: inv.flags.int('agents') ?? 3,
       dir,
       basePort: inv.flags.int('base-port') ?? 16400,
       ...(voters !== undefined ? { voters } : {}),
+      ...(datastore !== undefined ? { datastore: { address: datastore, ...Object.fromEntries(tls) } } : {}),
       ...(inv.flags.bool('no-sample') ? {} : { sample: { nodePort: inv.flags.int('node-port') ?? 30080 } }),
       progress: (line) => inv.err(`${line}\n`),
     }).catch((error: Error) => {

@@ -449,6 +449,31 @@ export function describeBackendContract(name: string, setup: () => Promise<Backe
 
   describe(`${name}: watches`, () => {
     it(
+      'replays a finalized deletion with its final state, for a namespace (spec.finalizers) too',
+      withBackend(async (b) => {
+        const ns = await b.create(
+          createCmd(NAMESPACES, { metadata: { name: 'gone' }, spec: { finalizers: ['kubernetes'] } }),
+        );
+        const marked = await b.delete(del(NAMESPACES, '', 'gone'));
+        const cleared = clone(marked.object) as KubeObject & { spec: { finalizers: string[] } };
+        cleared.spec.finalizers = [];
+        const last = await b.update({ op: 'update', ...NAMESPACES, object: cleared });
+        // A sentinel after the deletion, so the replay is known to be complete.
+        await b.create(createCmd(NAMESPACES, { metadata: { name: 'zz-sentinel' } }));
+        const w = await record(
+          b,
+          { resourceVersion: ns.metadata.resourceVersion, allowBookmarks: false },
+          NAMESPACES,
+        );
+        expect(await w.until(3)).toEqual(['MODIFIED:gone', 'DELETED:gone', 'ADDED:zz-sentinel']);
+        const final = w.events[1]?.object as KubeObject & { spec: { finalizers?: string[] } };
+        expect(final.spec.finalizers).toEqual([]);
+        expect(final.metadata.resourceVersion).toBe(last.metadata.resourceVersion);
+        w.stop();
+      }),
+    );
+
+    it(
       'replays every change after a revision in order, then goes live; stop ends delivery',
       withBackend(async (b) => {
         const a = await b.create(createCmd(PODS, pod('a')));
@@ -555,9 +580,18 @@ export function describeBackendContract(name: string, setup: () => Promise<Backe
         const marked = await b.delete(del(CONFIGMAPS, 'a', 'f'));
         const cleared = clone(marked.object);
         cleared.metadata.finalizers = [];
+        cleared.metadata.labels = { finalized: 'yes' };
         const last = await b.update({ op: 'update', ...CONFIGMAPS, object: cleared });
         expect(await cm.until(3)).toEqual(['ADDED:f', 'MODIFIED:f', 'DELETED:f']);
         expect(cm.events[2]?.revision).toBe(rv(last));
+        // The DELETED event carries the final state: what the removing update wrote, finalizers gone.
+        const final = cm.events[2]?.object as KubeObject;
+        expect(final.metadata.finalizers ?? []).toEqual([]);
+        expect(final.metadata).toMatchObject({
+          labels: { finalized: 'yes' },
+          deletionTimestamp: '2026-01-01T00:01:00Z',
+          resourceVersion: last.metadata.resourceVersion,
+        });
         await b.create(createCmd(PODS, pod('z', 'b', undefined, 'n1')));
         expect(await n1.until(2)).toEqual(['ADDED:x', 'ADDED:z']);
         n1.stop();

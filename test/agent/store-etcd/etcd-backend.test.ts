@@ -1,7 +1,9 @@
 // The backend contract against a real etcd (Debian's etcd-server), plus what only etcd can do wrong.
+
+import path from 'node:path';
 import type { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectEtcd, parseDatastore } from '../../../agent/src/store-etcd/datastore.ts';
+import { connectEtcd, datastoreArgs, parseDatastore } from '../../../agent/src/store-etcd/datastore.ts';
 import { EtcdBackend } from '../../../agent/src/store-etcd/etcd-backend.ts';
 import { createCmd, describeBackendContract, NAMESPACES, PODS, pod } from './backend-contract.ts';
 import { ETCD_BINARY, type EtcdProcess, etcdAvailable, startEtcd } from './etcd-process.ts';
@@ -64,6 +66,33 @@ describe.skipIf(!available)('etcd backend', () => {
     expect(raw.kvs[0]?.mod_revision).toBe(p.metadata.resourceVersion);
   });
 
+  it('leaves no final-state record behind once an update cleared the last finalizer', async () => {
+    const c = shared();
+    const backend = new EtcdBackend(c, { keyPrefix: '/final' });
+    await backend.create(createCmd(NAMESPACES, { metadata: { name: 'default' } }));
+    await backend.create(
+      createCmd(PODS, { ...pod('f'), metadata: { name: 'f', namespace: 'default', finalizers: ['x/y'] } }),
+    );
+    const marked = await backend.delete({
+      op: 'delete',
+      ...PODS,
+      namespace: 'default',
+      name: 'f',
+      deletionTimestamp: '2026-01-01T00:01:00Z',
+      gracePeriodSeconds: 0,
+    });
+    const cleared = structuredClone(marked.object);
+    cleared.metadata.finalizers = [];
+    const last = await backend.update({ op: 'update', ...PODS, object: cleared });
+    expect((await c.getAll().prefix('/final/').keys()).sort()).toEqual(['/final/core/namespaces/default']);
+    // History still holds it at the deletion's revision, where watchers read it.
+    const then = await c.kv.range({
+      key: Buffer.from('/final/_final/core/pods/default/f'),
+      revision: last.metadata.resourceVersion,
+    });
+    expect(then.kvs[0]?.mod_revision).toBe(last.metadata.resourceVersion);
+  });
+
   it('answers 503 ServiceUnavailable, naming the datastore, when etcd cannot be reached', async () => {
     const config = parseDatastore('etcd://127.0.0.1:1');
     if (config instanceof Error) throw config;
@@ -85,6 +114,29 @@ describe.skipIf(!available)('etcd backend', () => {
 });
 
 describe('--datastore addresses', () => {
+  it('turns kedge up --datastore into the same flags for every agent, absolute paths, checked first', () => {
+    expect(datastoreArgs({ address: 'etcd://127.0.0.1:2379/edge' })).toEqual([
+      '--datastore',
+      'etcd://127.0.0.1:2379/edge',
+    ]);
+    expect(
+      datastoreArgs({ address: 'etcds://127.0.0.1:2379', ca: 'pki/ca.pem', cert: '/c.pem', key: '/k.pem' }),
+    ).toEqual([
+      '--datastore',
+      'etcds://127.0.0.1:2379',
+      '--datastore-ca',
+      path.resolve('pki/ca.pem'),
+      '--datastore-cert',
+      '/c.pem',
+      '--datastore-key',
+      '/k.pem',
+    ]);
+    expect(datastoreArgs({ address: 'etcds://127.0.0.1:2379' })).toMatchObject({
+      kind: 'Invalid',
+      message: expect.stringContaining('--datastore-ca'),
+    });
+  });
+
   it('reads endpoints, TLS and the key prefix, and says what to write when it cannot', () => {
     expect(parseDatastore('etcd://10.0.0.5:2379,10.0.0.6:2379')).toEqual({
       endpoints: ['http://10.0.0.5:2379', 'http://10.0.0.6:2379'],
