@@ -18,6 +18,8 @@ import type { Pod } from '../api/types/pod.ts';
 import { apiAdmission } from '../apiserver/api-admission.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
 import { type ApiServer, createApiServer } from '../apiserver/server.ts';
+import { podStreamUpgrades, podStreamWithoutUpgrade } from '../apiserver/streaming/pod-stream-proxy.ts';
+import { routeUpgrades, type UpgradeHandler } from '../apiserver/streaming/upgrade-tunnel.ts';
 import { RoleAuthorizer } from '../auth/authorizer.ts';
 import { type SecretLike, unsealSecret } from '../auth/sealed-secret.ts';
 import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
@@ -39,6 +41,8 @@ import { loadCa } from '../pki/certificate-authority.ts';
 import { readPemBundle } from '../pki/files.ts';
 import { serviceAccountComponent } from '../serviceaccounts/service-account-controllers.ts';
 import { ServiceAccountTokenAuthenticator } from '../serviceaccounts/token-authenticator.ts';
+import type { ObjectKey } from '../store/keys.ts';
+import { type DatastoreConfig, openDatastore } from '../store-etcd/datastore.ts';
 import { agentOrigins, loadDashboardAssets, mountDashboard } from '../web/index.ts';
 import { callAgent } from './agent-client.ts';
 import { loadCredentials } from './agent-credentials.ts';
@@ -100,6 +104,11 @@ export interface AgentOptions {
   readonly workloads?: boolean;
   /** Lets the agent restart itself in a new role or stop after leaving (agent-lifecycle.ts). */
   readonly lifecycle?: AgentLifecycle;
+  /**
+   * Objects live in this external etcd instead of the Raft-replicated store (store-etcd/README.md);
+   * Raft still holds the registry and elects the leader that runs the controllers.
+   */
+  readonly datastore?: DatastoreConfig;
 }
 
 export interface RunningAgent {
@@ -156,12 +165,16 @@ async function startVoter(
   });
   // Secrets are sealed before they are proposed: the Raft log and snapshots hold ciphertext only.
   const keyring = parseClusterKeyring(clusterKey);
-  const backend: ObjectBackend = new SecretSealingBackend(new ReplicatedBackend(raft, state), {
+  const external = options.datastore === undefined ? undefined : openDatastore(options.datastore);
+  const objects: ObjectBackend = external?.backend ?? new ReplicatedBackend(raft, state);
+  const peek = (key: ObjectKey) => {
+    const stored = state.store.get(key, key.namespace, key.name);
+    return stored instanceof Error ? undefined : stored;
+  };
+  // Only the replicated store can be peeked without a round trip; with etcd every Secret write re-seals.
+  const backend: ObjectBackend = new SecretSealingBackend(objects, {
     keyring,
-    peek: (key) => {
-      const stored = state.store.get(key, key.namespace, key.name);
-      return stored instanceof Error ? undefined : stored;
-    },
+    ...(external === undefined ? { peek } : {}),
   });
   const authenticator = registryAuthenticator(state, keyring, logger);
 
@@ -201,11 +214,13 @@ async function startVoter(
 
   const nodeStatus = (): NodeStatus => {
     const s = raft.status();
-    const learner = s.confState.learners.includes(identity.nodeId);
+    // Only a member of the voters can be elected: a joiner that has not yet applied the entry
+    // adding it (its log is still empty) is no candidate, whatever the registry says.
+    const voting = s.confState.voters.includes(identity.nodeId);
     return {
       id: identity.nodeId,
       name: identity.name,
-      role: s.role === 'leader' ? 'leader' : learner ? 'learner' : 'candidate',
+      role: s.role === 'leader' ? 'leader' : voting ? 'candidate' : 'learner',
       raftState: s.role,
       term: s.term,
       leader: s.leader,
@@ -217,10 +232,33 @@ async function startVoter(
     };
   };
 
-  const voter: VoterControl = { raft, state, ca, caKeyPem: caBundle.keyPem, clusterKey };
+  const voter: VoterControl = {
+    raft,
+    state,
+    ca,
+    caKeyPem: caBundle.keyPem,
+    clusterKey,
+    ...(options.datastore === undefined ? {} : { datastore: options.datastore }),
+  };
   // Agents (node certificates) may use the API for their node components.
   const authorizer = withAgents(new RoleAuthorizer([]));
   const extraRoutes: RouteHandler[] = [serviceAddressRoutes(addressBook)];
+  // Streams (kubectl exec): the node's own endpoint once it runs, then the API's tunnel to nodes.
+  const upgradeRoutes: UpgradeHandler[] = [];
+  if (workloads) {
+    extraRoutes.push(podStreamWithoutUpgrade);
+    upgradeRoutes.push(
+      podStreamUpgrades({
+        authenticate: (header) => authenticator.authenticate(header),
+        authorize: (who, attributes) => authorizer.authorize(who, attributes),
+        members,
+        getPod: async (namespace, name) =>
+          (await backend.get({ group: '', resource: 'pods', namespace, name })) as Pod,
+        caPem,
+        nodeCert,
+      }),
+    );
+  }
   if (workloads)
     extraRoutes.push(
       clusterRoutes({
@@ -249,6 +287,7 @@ async function startVoter(
         error: (error as Error).message,
       }),
   });
+  api.server.on('upgrade', routeUpgrades(upgradeRoutes));
   routeClusterPaths(api.server, extraRoutes, (req, res) =>
     serveClusterEndpoint(
       {
@@ -260,6 +299,11 @@ async function startVoter(
         voter,
         logger,
         ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+        stopNodeComponents: async () => {
+          const stopping = node;
+          node = undefined;
+          await stopping?.stop();
+        },
       },
       req,
       res,
@@ -301,6 +345,7 @@ async function startVoter(
       logger,
     });
     extraRoutes.unshift(node.routes);
+    upgradeRoutes.unshift(node.upgrades);
     if (node.health) gossipHealth.set(node.health);
   }
   logger.info('agent serving', {
@@ -349,6 +394,7 @@ async function startVoter(
       await leaderRunner.stop();
       await api.close();
       await raft.stop();
+      external?.close();
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { Logger } from '../../../consensus/src/node/logger.ts';
+import { forwardUpgrades } from '../apiserver/streaming/upgrade-forwarder.ts';
+import { routeUpgrades } from '../apiserver/streaming/upgrade-tunnel.ts';
 import type { Identity } from '../auth/tokens.ts';
 import { type NodeComponents, startNodeComponents } from '../node/node-agent.ts';
 import { agentOrigins, loadDashboardAssets, mountDashboard } from '../web/index.ts';
@@ -46,6 +48,11 @@ export async function startWorker(
     nodeStatus,
     logger,
     ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+    stopNodeComponents: async () => {
+      const stopping = node;
+      node = undefined;
+      await stopping?.stop();
+    },
   };
   let node: NodeComponents | undefined;
   const server: Server = createHttpsServer(
@@ -63,6 +70,14 @@ export async function startWorker(
         serveClusterEndpoint(endpoint, req, res);
       } else forward(req, res);
     },
+  );
+  // Streams (kubectl exec): this node's own endpoint, else through a voter, which authorises.
+  server.on(
+    'upgrade',
+    routeUpgrades([
+      (req, socket, head) => node?.upgrades(req, socket, head) ?? false,
+      forwardUpgrades(() => upstreams, caPem),
+    ]),
   );
   mountDashboard(server, {
     assets: await loadDashboardAssets(),

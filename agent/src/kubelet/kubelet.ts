@@ -21,7 +21,9 @@ import { LocalPathProvisioner } from './local-path-provisioner.ts';
 import type { NodeClient, PodWatch } from './node-client.ts';
 import { NodeHeartbeat } from './node-heartbeat.ts';
 import type { RuntimeContainer } from './observed-pod.ts';
+import { type ExecTarget, type ExecTargetRequest, execTarget } from './pod-exec.ts';
 import { type PodLogRequest, podLogs } from './pod-logs.ts';
+import { type PortForwardTarget, portForwardTarget } from './pod-port-forward.ts';
 import { type ServiceAccountConfig, tearDownVolumes } from './pod-volumes.ts';
 import { PodWorker, type WorkerContext } from './pod-worker.ts';
 import { type BackOffPolicy, defaultBackOffPolicy } from './restart-backoff.ts';
@@ -187,6 +189,16 @@ export class Kubelet {
   /** A pod's log as a stream of lines (the API server proxies `GET .../pods/{name}/log` here). */
   podLogs(request: PodLogRequest): AsyncIterable<string> {
     return podLogs(this.#runtime, this.#client, this.config.nodeName, request);
+  }
+
+  /** The running container a `kubectl exec` runs in (the node's exec endpoint asks here). */
+  execTarget(request: ExecTargetRequest): Promise<ExecTarget> {
+    return execTarget(this.#runtime, this.#client, this.config.nodeName, request);
+  }
+
+  /** Where a `kubectl port-forward` connects (the node's port-forward endpoint asks here). */
+  portForwardTarget(request: { namespace: string; name: string }): Promise<PortForwardTarget> {
+    return portForwardTarget(this.#client, this.config.nodeName, request);
   }
 
   async #adopt(pods: Pod[]): Promise<void> {

@@ -11,6 +11,8 @@
  *           machine of its own, the nft kernel fast path, fed by the same gossip table
  *   NodeSampler (every 5 s) ──> /kedge/node/v1/summary, /metrics (node-routes.ts)
  *   Kubelet.podLogs ──> /kedge/node/v1/logs/{ns}/{pod}
+ *   Kubelet.execTarget + podman exec ──> /kedge/node/v1/exec/{ns}/{pod} (WebSocket|SPDY, node-exec.ts)
+ *   Kubelet.portForwardTarget + TCP to the pod ──> /kedge/node/v1/portforward/{ns}/{pod} (node-port-forward.ts)
  *
  * The kubelet starts once the API answers (a voter may start before any leader exists); a failed
  * start is retried with a fresh kubelet every second until it runs.
@@ -19,6 +21,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../consensus/src/node/logger.ts';
 import { ServiceProxy } from '../../../proxy/src/service-proxy.ts';
+import type { UpgradeHandler } from '../apiserver/streaming/upgrade-tunnel.ts';
 import type { Identity } from '../auth/tokens.ts';
 import type { NodeHealthSource } from '../controllers/node/config.ts';
 import { GossipError } from '../gossip/gossip-error.ts';
@@ -33,8 +36,11 @@ import { ApiClient } from './api-client.ts';
 import { type EdgeDataPlane, startEdgeDataPlane } from './edge-data-plane.ts';
 import { HttpClusterReader } from './http-cluster-client.ts';
 import { HttpNodeClient } from './http-node-client.ts';
+import { ingressStatusApiOverHttp } from './ingress-status.ts';
 import { LocalPods, observingNodeClient } from './local-pods.ts';
+import { nodeExecUpgrades } from './node-exec.ts';
 import { announceOnNode, GOSSIP_PORT_OFFSET, gossipHealth, startNodeGossip } from './node-gossip.ts';
+import { nodePortForwardUpgrades } from './node-port-forward.ts';
 import { nodeRoutes, type RouteHandler } from './node-routes.ts';
 import { ServiceCacheFile } from './service-cache-file.ts';
 import { runServiceDataPlane } from './service-data-plane.ts';
@@ -60,6 +66,8 @@ export interface NodeContext {
 export interface NodeComponents {
   /** This agent's own routes (summary, logs, /metrics); false when the path is not one of them. */
   readonly routes: RouteHandler;
+  /** This agent's upgrade endpoints (exec, port-forward); false when the path is not one of them. */
+  readonly upgrades: UpgradeHandler;
   /** Resolves once the kubelet runs. */
   readonly kubeletStarted: Promise<void>;
   /** SWIM's view of the members, for the node lifecycle controller (undefined: gossip did not start). */
@@ -161,6 +169,7 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
           apiPort: ctx.apiPort,
           client: new HttpClusterReader(api),
           gossip,
+          ingressStatusApi: ingressStatusApiOverHttp(api),
           signal,
           log,
         });
@@ -204,8 +213,19 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
     ...(ctx.authenticate !== undefined ? { authenticate: ctx.authenticate } : {}),
   });
 
+  const exec = nodeExecUpgrades({
+    nodeName: ctx.nodeName,
+    kubelet: () => kubelet,
+    cli: podmanRuntime.cli,
+    log,
+  });
+  const portForward = nodePortForwardUpgrades({ nodeName: ctx.nodeName, kubelet: () => kubelet, log });
+  const upgrades: UpgradeHandler = (req, socket, head) =>
+    exec(req, socket, head) || portForward(req, socket, head);
+
   return {
     routes,
+    upgrades,
     kubeletStarted,
     health: gossip instanceof GossipError ? undefined : gossipHealth(gossip.host),
     dns: dns instanceof Error ? undefined : { address: dns.address, port: dns.port },
