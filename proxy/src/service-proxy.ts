@@ -9,7 +9,16 @@ export interface ServiceProxyOptions extends ProxyPlanOptions {
   /** How long connections on a removed listener may take to finish. */
   readonly drainMs?: number;
   readonly random?: () => number;
+  /**
+   * A listener that could not bind (its port held by another process for a while) is tried again
+   * on this schedule until it binds: first after `bindRetryMs`, doubling up to 10 s.
+   */
+  readonly bindRetryMs?: number;
+  /** Hears the errors of those retries (the first attempt's errors are returned to the caller). */
+  readonly onRetryErrors?: (errors: readonly ProxyError[]) => void;
 }
+
+const MAX_BIND_RETRY_MS = 10_000;
 
 /**
  * The node's L4 proxy: holds one listener per planned Service port and takes it from plan to plan
@@ -21,6 +30,9 @@ export class ServiceProxy {
   #services: readonly ProxyService[] = [];
   #view: EndpointView = new Map();
   #applying: Promise<ProxyError[]> = Promise.resolve([]);
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #retryMs = 0;
+  #closed = false;
 
   constructor(options: ServiceProxyOptions) {
     this.#options = options;
@@ -43,6 +55,8 @@ export class ServiceProxy {
 
   /** Closes every listener (draining up to drainMs). */
   async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
     await this.#applying;
     const all = [...this.#listeners.values()];
     this.#listeners.clear();
@@ -51,8 +65,34 @@ export class ServiceProxy {
 
   /** Applies are serialized so that two quick table updates never race on the same port. */
   #reconcile(): Promise<ProxyError[]> {
-    this.#applying = this.#applying.then(() => this.#apply());
+    this.#applying = this.#applying.then(async () => {
+      const errors = await this.#apply();
+      this.#scheduleRetry(errors);
+      return errors;
+    });
     return this.#applying;
+  }
+
+  /**
+   * Nothing else would bind a failed listener again until the next Service or endpoint change,
+   * which may never come: so a failure retries by itself, with back-off, until the port is free.
+   */
+  #scheduleRetry(errors: readonly ProxyError[]): void {
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    if (errors.length === 0 || this.#closed) {
+      this.#retryMs = 0;
+      return;
+    }
+    const first = this.#options.bindRetryMs ?? 500;
+    this.#retryMs = this.#retryMs === 0 ? first : Math.min(this.#retryMs * 2, MAX_BIND_RETRY_MS);
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.#reconcile().then((again) => {
+        if (again.length > 0) this.#options.onRetryErrors?.(again);
+      });
+    }, this.#retryMs);
+    this.#retry.unref?.();
   }
 
   async #apply(): Promise<ProxyError[]> {

@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { Agent } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { type ProxyService, type ServiceEndpoint, ServiceProxy } from '@kedge/proxy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../agent/gossip/cluster-fixture.ts';
@@ -159,6 +159,30 @@ describe('userspace service proxy over real sockets', () => {
       Array.from({ length: 20 }, (_, i) => fetchName(CLUSTER_IP, port, undefined, `127.0.0.${60 + i}`)),
     );
     expect(new Set(others).size).toBeGreaterThan(1);
+  });
+
+  it('a port held by another process is bound by itself once it is free, with no further change', async () => {
+    const [b0] = await backends(1);
+    const port = await freePort(CLUSTER_IP);
+    const squatter = createServer();
+    await new Promise<void>((r) => squatter.listen(port, CLUSTER_IP, r));
+    const retried: string[] = [];
+    const proxy = new ServiceProxy({
+      clusterIpMode: 'loopback',
+      nodeAddresses: [],
+      drainMs: 5000,
+      bindRetryMs: 50,
+      onRetryErrors: (errors) => retried.push(...errors.map((e) => e.message)),
+    });
+    closers.push(() => proxy.close());
+    await proxy.setEndpoints(new Map([['default/web', [endpointOf(b0!)]]]));
+    const errors = await proxy.setServices([
+      { ...service(), ports: [{ name: 'http', protocol: 'TCP', port }] },
+    ]);
+    expect(errors.map((e) => e.message).join()).toMatch(/EADDRINUSE|in use/i);
+    await expect.poll(() => retried.length).toBeGreaterThan(0);
+    await new Promise<void>((r) => squatter.close(() => r()));
+    await expect.poll(() => fetchName(CLUSTER_IP, port).catch(() => ''), { timeout: 5000 }).toBe('b0');
   });
 
   it('UDP: datagrams reach ready backends through the proxy and replies come back', async () => {

@@ -150,6 +150,9 @@ export async function startNodeComponents(ctx: NodeContext): Promise<NodeCompone
     clusterIpMode: boundBinder?.mode ?? 'loopback',
     nodeAddresses: [ctx.address],
     drainMs: 5000,
+    onRetryErrors: (errors) => {
+      for (const e of errors) log(`service proxy (retrying): ${e.message}`);
+    },
   });
   const gossip = await startNodeGossip({
     nodeName: ctx.nodeName,
