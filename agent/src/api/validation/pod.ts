@@ -27,6 +27,7 @@ import {
   portName,
   qualifiedName,
 } from './names.ts';
+import { validatePreemptionPolicy, validateTopologySpreadConstraints } from './topology-spread.ts';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
 const DNS_POLICIES = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'] as const;
@@ -67,6 +68,13 @@ export function validatePodSpec(
   for (const [i, t] of (spec.tolerations ?? []).entries())
     validateToleration(t, path.child('tolerations').index(i), errs);
   if (spec.affinity !== undefined) validateAffinity(spec.affinity, path.child('affinity'), errs);
+  errs.push(...validatePreemptionPolicy(spec.preemptionPolicy, path.child('preemptionPolicy')));
+  errs.push(
+    ...validateTopologySpreadConstraints(
+      spec.topologySpreadConstraints,
+      path.child('topologySpreadConstraints'),
+    ),
+  );
   return errs;
 }
 

@@ -2,7 +2,9 @@
  * Field numbers of the Kubernetes messages kubectl 1.33's typed `create` commands send as
  * protobuf (k8s.io/api generated.proto): `create namespace|configmap|secret|serviceaccount|
  * deployment|job|cronjob|service` and the pod templates inside them. The numbers for the fields
- * those commands set were checked against bodies captured from kubectl 1.33 itself.
+ * those commands set were checked against bodies captured from kubectl 1.33 itself; PodSpec's
+ * priority (25), preemptionPolicy (31) and topologySpreadConstraints (33) against the Go struct
+ * tags of k8s.io/api core/v1 (no typed `create` sets them; a typed Go client's template may).
  *
  * `presence` marks Go pointer fields (`replicas: 0` means zero, not "unset"); other zero values
  * are Go `omitempty` fields and become absent keys, as in Kubernetes' JSON.
@@ -114,6 +116,18 @@ const container: MessageSchema = {
   20: f('terminationMessagePolicy', 'string'),
 };
 
+/** maxSkew, topologyKey and whenUnsatisfiable have no `omitempty` in Go: a zero is kept for validation. */
+const topologySpreadConstraint: MessageSchema = {
+  1: ptr('maxSkew', 'int'),
+  2: ptr('topologyKey', 'string'),
+  3: ptr('whenUnsatisfiable', 'string'),
+  4: f('labelSelector', msg(labelSelector)),
+  5: ptr('minDomains', 'int'),
+  6: ptr('nodeAffinityPolicy', 'string'),
+  7: ptr('nodeTaintsPolicy', 'string'),
+  8: list('matchLabelKeys', 'string'),
+};
+
 const podSpec: MessageSchema = {
   2: list('containers', msg(container)),
   3: f('restartPolicy', 'string'),
@@ -132,6 +146,9 @@ const podSpec: MessageSchema = {
   19: f('schedulerName', 'string'),
   20: list('initContainers', msg(container)),
   24: f('priorityClassName', 'string'),
+  25: ptr('priority', 'int'),
+  31: ptr('preemptionPolicy', 'string'),
+  33: list('topologySpreadConstraints', msg(topologySpreadConstraint)),
 };
 
 const podTemplateSpec: MessageSchema = { 1: f('metadata', msg(objectMeta)), 2: f('spec', msg(podSpec)) };

@@ -25,16 +25,15 @@ export function readFields(bytes: Uint8Array): WireField[] {
   const fields: WireField[] = [];
   let pos = 0;
   const varint = (): number => {
+    const start = pos;
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
       if (pos >= bytes.length) throw new WireError('truncated varint');
       const b = bytes[pos++]!;
       result += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) {
-        if (!Number.isSafeInteger(result)) throw new WireError('varint out of range');
-        return result;
-      }
+      if ((b & 0x80) === 0)
+        return Number.isSafeInteger(result) ? result : signed64(bytes.subarray(start, pos));
       scale *= 128;
     }
     throw new WireError('varint longer than 10 bytes');
@@ -68,4 +67,17 @@ export function readFields(bytes: Uint8Array): WireField[] {
     }
   }
   return fields;
+}
+
+/**
+ * A varint beyond 2^53: Go writes a negative int32/int64 (priority: -10, maxSkew: -1) as its 64-bit
+ * two's complement, ten bytes long. Anything else that large is out of range for a JSON number.
+ */
+function signed64(varintBytes: Uint8Array): number {
+  let v = 0n;
+  for (let i = varintBytes.length - 1; i >= 0; i--) v = (v << 7n) | BigInt(varintBytes[i]! & 0x7f);
+  const signed = BigInt.asIntN(64, v);
+  if (signed < BigInt(Number.MIN_SAFE_INTEGER) || signed > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new WireError('varint out of range');
+  return Number(signed);
 }
