@@ -23,6 +23,7 @@ import {
   type ServerVersion,
   versionDocument,
 } from './discovery/documents.ts';
+import { duplicateFields } from './duplicate-fields.ts';
 import type { HandlerContext, HandlerResult } from './handlers/context.ts';
 import {
   createObject,
@@ -36,7 +37,7 @@ import {
 import { getScale, patchScale, updateScale } from './handlers/scale.ts';
 import { defaultWatchLimits, serveWatch, type WatchLimits } from './handlers/watch.ts';
 import { isPatchContentType, patchContentTypes } from './patch/index.ts';
-import { negotiate } from './request/media-types.ts';
+import { bodyFormat, negotiate } from './request/media-types.ts';
 import { parseQuery } from './request/query.ts';
 import { parseRoute, type ResourceRoute, type Verb, verbOf } from './request/route.ts';
 import {
@@ -79,7 +80,14 @@ export interface DispatchOptions {
 }
 
 export type Reply =
-  | { readonly kind: 'json'; readonly code: number; readonly body: object; readonly contentType?: string }
+  | {
+      readonly kind: 'json';
+      readonly code: number;
+      readonly body: object;
+      readonly contentType?: string;
+      /** Warning texts, sent as `Warning: 299 - "..."` headers. */
+      readonly warnings?: readonly string[];
+    }
   | { readonly kind: 'raw'; readonly code: number; readonly body: string; readonly contentType: string }
   | { readonly kind: 'streamed' };
 
@@ -171,7 +179,13 @@ export async function dispatch(
   if (!options.authorizer.authorize(identity, attributes)) throw forbiddenError(identity, attributes);
 
   const contentType = req.headers['content-type'] ?? 'application/json';
-  const body = await requestBody(verb, req, contentType, options.maxBodyBytes ?? maxBodyBytes);
+  const { body, duplicates } = await requestBody(
+    verb,
+    req,
+    contentType,
+    options.maxBodyBytes ?? maxBodyBytes,
+    query.fieldValidation !== 'Ignore',
+  );
   const ctx: HandlerContext = {
     backend: options.backend,
     admission: options.admission ?? envelopeOnlyAdmission,
@@ -179,6 +193,7 @@ export async function dispatch(
     route,
     query,
     body,
+    duplicateFields: duplicates,
     contentType,
     now: options.now ?? (() => new Date()),
     newUid: options.newUid ?? randomUUID,
@@ -203,7 +218,8 @@ export async function dispatch(
         : toTable(info, [result.body as KubeObject], {}, accept.table, now);
     return json(table, result.code);
   }
-  return json(result.body, result.code);
+  const warnings = result.warnings ?? [];
+  return { kind: 'json', code: result.code, body: result.body, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function throwNotFound(): never {
@@ -217,12 +233,14 @@ function allowedHere(verb: Verb, route: ResourceRoute, info: ResourceInfo): bool
   return true;
 }
 
+/** The decoded body and, for a JSON create/update/patch body when asked, the keys it repeats. */
 async function requestBody(
   verb: Verb,
   req: IncomingMessage,
   contentType: string,
   limit: number,
-): Promise<unknown> {
+  findDuplicates: boolean,
+): Promise<{ body: unknown; duplicates: readonly string[] }> {
   if (
     verb !== 'create' &&
     verb !== 'update' &&
@@ -230,7 +248,7 @@ async function requestBody(
     verb !== 'delete' &&
     verb !== 'deletecollection'
   ) {
-    return undefined;
+    return { body: undefined, duplicates: [] };
   }
   const raw = await readBody(req, limit);
   if (verb === 'patch') {
@@ -238,12 +256,18 @@ async function requestBody(
     if (!isPatchContentType(contentType))
       throw unsupportedMediaType(contentType, Object.values(patchContentTypes));
     if (raw.length === 0) throw new StatusError(makeStatus('BadRequest', 'the patch body is empty'));
-    return decodeJson(raw.toString('utf8'));
+    const text = raw.toString('utf8');
+    const body = decodeJson(text);
+    return { body, duplicates: findDuplicates ? duplicateFields(text) : [] };
   }
   if (verb === 'delete' || verb === 'deletecollection') {
-    return raw.length === 0 ? undefined : decodeObjectBody(raw, contentType);
+    return { body: raw.length === 0 ? undefined : decodeObjectBody(raw, contentType), duplicates: [] };
   }
-  return decodeObjectBody(raw, contentType);
+  const body = decodeObjectBody(raw, contentType);
+  // JSON.parse keeps the last of repeated keys; YAML bodies with repeated keys are refused by the
+  // parser, and protobuf cannot repeat a field.
+  const json = findDuplicates && bodyFormat(contentType) === 'json';
+  return { body, duplicates: json ? duplicateFields(raw.toString('utf8')) : [] };
 }
 
 function run(verb: Verb, ctx: HandlerContext): Promise<HandlerResult> {

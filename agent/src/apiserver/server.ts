@@ -14,6 +14,7 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type DispatchOptions, dispatch } from './dispatch.ts';
+import { warningHeaders } from './field-validation.ts';
 import { toStatus } from './status.ts';
 
 export interface ApiServerOptions extends Omit<DispatchOptions, 'serverAddress' | 'clientCertificates'> {
@@ -90,8 +91,12 @@ function serve(
 ): void {
   dispatch(dispatchOptions, req, res).then(
     (reply) => {
-      if (reply.kind === 'json') writeJson(res, reply.code, reply.body, reply.contentType);
-      else if (reply.kind === 'raw') writeRaw(res, reply.code, reply.body, reply.contentType);
+      if (reply.kind === 'json') {
+        const warnings = reply.warnings ?? [];
+        const headers: Record<string, string[]> =
+          warnings.length > 0 ? { Warning: warningHeaders(warnings) } : {};
+        writeJson(res, reply.code, reply.body, reply.contentType, headers);
+      } else if (reply.kind === 'raw') writeRaw(res, reply.code, reply.body, reply.contentType);
     },
     (error: unknown) => {
       const status = toStatus(error);
@@ -116,7 +121,7 @@ function writeJson(
   code: number,
   body: object,
   contentType = 'application/json',
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   writeRaw(res, code, JSON.stringify(body), contentType, headers);
 }
@@ -126,7 +131,7 @@ function writeRaw(
   code: number,
   text: string,
   contentType: string,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   res.writeHead(code, {
     'Content-Type': contentType,

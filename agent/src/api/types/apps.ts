@@ -19,6 +19,8 @@ export interface DeploymentSpec {
   progressDeadlineSeconds?: number;
 }
 export interface DeploymentStatus {
+  /** Pods being deleted (v1.33 DeploymentPodReplacementPolicy). */
+  terminatingReplicas?: number;
   observedGeneration?: number;
   replicas?: number;
   updatedReplicas?: number;
@@ -40,6 +42,8 @@ export interface ReplicaSetSpec {
   template?: PodTemplateSpec;
 }
 export interface ReplicaSetStatus {
+  /** Pods being deleted (v1.33 DeploymentPodReplacementPolicy). */
+  terminatingReplicas?: number;
   replicas: number;
   fullyLabeledReplicas?: number;
   readyReplicas?: number;
@@ -69,8 +73,11 @@ export interface StatefulSetSpec {
     whenDeleted?: 'Retain' | 'Delete';
     whenScaled?: 'Retain' | 'Delete';
   };
+  ordinals?: { start?: number };
 }
 export interface StatefulSetStatus {
+  /** Pods being deleted (v1.33 DeploymentPodReplacementPolicy). */
+  terminatingReplicas?: number;
   observedGeneration?: number;
   replicas: number;
   readyReplicas?: number;

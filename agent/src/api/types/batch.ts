@@ -15,6 +15,17 @@ export interface JobSpec {
   ttlSecondsAfterFinished?: number;
   completionMode?: 'NonIndexed' | 'Indexed';
   suspend?: boolean;
+  podFailurePolicy?: { rules: PodFailurePolicyRule[] };
+  successPolicy?: { rules: { succeededIndexes?: string; succeededCount?: number }[] };
+  backoffLimitPerIndex?: number;
+  maxFailedIndexes?: number;
+  podReplacementPolicy?: 'TerminatingOrFailed' | 'Failed';
+  managedBy?: string;
+}
+export interface PodFailurePolicyRule {
+  action: 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';
+  onExitCodes?: { containerName?: string; operator: 'In' | 'NotIn'; values: number[] };
+  onPodConditions?: { type: string; status?: 'True' | 'False' | 'Unknown' }[];
 }
 export interface JobStatus {
   conditions?: Condition[];
@@ -24,6 +35,10 @@ export interface JobStatus {
   succeeded?: number;
   failed?: number;
   ready?: number;
+  terminating?: number;
+  completedIndexes?: string;
+  failedIndexes?: string;
+  uncountedTerminatedPods?: { succeeded?: string[]; failed?: string[] };
 }
 export interface Job extends KubeObject {
   spec: JobSpec;

@@ -7,6 +7,8 @@ export interface LeaseSpec {
   acquireTime?: string;
   renewTime?: string;
   leaseTransitions?: number;
+  strategy?: string;
+  preferredHolder?: string;
 }
 export interface Lease extends KubeObject {
   spec?: LeaseSpec;

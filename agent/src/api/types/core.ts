@@ -1,6 +1,14 @@
 /** core/v1 kinds other than Pod. */
 import type { Condition, KubeObject, LabelSelector } from './meta.ts';
-import type { IntOrString, NodeSelectorTerm, Protocol, ResourceList, TaintEffect } from './pod.ts';
+import type {
+  IntOrString,
+  NFSVolumeSource,
+  NodeSelectorTerm,
+  OpaqueVolumeSource,
+  Protocol,
+  ResourceList,
+  TaintEffect,
+} from './pod.ts';
 
 export interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };
@@ -30,10 +38,31 @@ export interface ServiceSpec {
   ipFamilies?: ('IPv4' | 'IPv6')[];
   ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
   publishNotReadyAddresses?: boolean;
+  loadBalancerIP?: string;
+  loadBalancerSourceRanges?: string[];
+  loadBalancerClass?: string;
+  allocateLoadBalancerNodePorts?: boolean;
+  healthCheckNodePort?: number;
+  sessionAffinityConfig?: { clientIP?: { timeoutSeconds?: number } };
+  trafficDistribution?: string;
+}
+export interface PortStatus {
+  port: number;
+  protocol: Protocol;
+  error?: string;
+}
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: 'VIP' | 'Proxy';
+  ports?: PortStatus[];
+}
+export interface LoadBalancerStatus {
+  ingress?: LoadBalancerIngress[];
 }
 export interface Service extends KubeObject {
   spec: ServiceSpec;
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+  status?: { loadBalancer?: LoadBalancerStatus; conditions?: Condition[] };
 }
 
 export interface ObjectReference {
@@ -55,6 +84,7 @@ export interface EndpointPort {
   name?: string;
   port: number;
   protocol?: Protocol;
+  appProtocol?: string;
 }
 export interface EndpointSubset {
   addresses?: EndpointAddress[];
@@ -95,6 +125,10 @@ export interface NodeSpec {
   unschedulable?: boolean;
   taints?: Taint[];
   providerID?: string;
+  /** Deprecated, still in v1 NodeSpec. */
+  configSource?: Record<string, unknown>;
+  /** Deprecated, still in v1 NodeSpec. */
+  externalID?: string;
 }
 export interface NodeStatus {
   capacity?: ResourceList;
@@ -111,8 +145,21 @@ export interface NodeStatus {
     machineID?: string;
     systemUUID?: string;
     bootID?: string;
+    kubeProxyVersion?: string;
+    swap?: { capacity?: number };
   };
   daemonEndpoints?: { kubeletEndpoint?: { Port: number } };
+  phase?: string;
+  images?: { names?: string[]; sizeBytes?: number }[];
+  volumesInUse?: string[];
+  volumesAttached?: { name: string; devicePath: string }[];
+  /** The kubelet's dynamic config status (deprecated feature). */
+  config?: Record<string, unknown>;
+  runtimeHandlers?: {
+    name?: string;
+    features?: { recursiveReadOnlyMounts?: boolean; userNamespaces?: boolean };
+  }[];
+  features?: { supplementalGroupsPolicy?: boolean };
 }
 export interface Node extends KubeObject {
   spec?: NodeSpec;
@@ -132,6 +179,8 @@ export interface Event extends KubeObject {
   reportingComponent?: string;
   reportingInstance?: string;
   action?: string;
+  related?: ObjectReference;
+  series?: { count?: number; lastObservedTime?: string };
 }
 
 export type AccessMode = 'ReadWriteOnce' | 'ReadOnlyMany' | 'ReadWriteMany' | 'ReadWriteOncePod';
@@ -142,6 +191,14 @@ export interface PersistentVolumeClaimSpec {
   storageClassName?: string;
   volumeMode?: 'Filesystem' | 'Block';
   selector?: LabelSelector;
+  dataSource?: TypedLocalObjectReference;
+  dataSourceRef?: TypedLocalObjectReference & { namespace?: string };
+  volumeAttributesClassName?: string;
+}
+export interface TypedLocalObjectReference {
+  apiGroup?: string;
+  kind: string;
+  name: string;
 }
 export interface PersistentVolumeClaim extends KubeObject {
   spec: PersistentVolumeClaimSpec;
@@ -150,13 +207,50 @@ export interface PersistentVolumeClaim extends KubeObject {
     accessModes?: AccessMode[];
     capacity?: ResourceList;
     conditions?: Condition[];
+    allocatedResources?: ResourceList;
+    allocatedResourceStatuses?: Record<string, string>;
+    currentVolumeAttributesClassName?: string;
+    modifyVolumeStatus?: { targetVolumeAttributesClassName?: string; status: string };
   };
 }
 export interface PersistentVolumeSpec {
   capacity?: ResourceList;
   accessModes?: AccessMode[];
   hostPath?: { path: string; type?: string };
-  local?: { path: string };
+  local?: { path: string; fsType?: string };
+  nfs?: NFSVolumeSource;
+  csi?: {
+    driver: string;
+    volumeHandle: string;
+    readOnly?: boolean;
+    fsType?: string;
+    volumeAttributes?: Record<string, string>;
+    controllerPublishSecretRef?: { name?: string; namespace?: string };
+    nodeStageSecretRef?: { name?: string; namespace?: string };
+    nodePublishSecretRef?: { name?: string; namespace?: string };
+    controllerExpandSecretRef?: { name?: string; namespace?: string };
+    nodeExpandSecretRef?: { name?: string; namespace?: string };
+  };
+  gcePersistentDisk?: OpaqueVolumeSource;
+  awsElasticBlockStore?: OpaqueVolumeSource;
+  glusterfs?: OpaqueVolumeSource;
+  iscsi?: OpaqueVolumeSource;
+  rbd?: OpaqueVolumeSource;
+  cinder?: OpaqueVolumeSource;
+  cephfs?: OpaqueVolumeSource;
+  fc?: OpaqueVolumeSource;
+  flocker?: OpaqueVolumeSource;
+  flexVolume?: OpaqueVolumeSource;
+  azureFile?: OpaqueVolumeSource;
+  azureDisk?: OpaqueVolumeSource;
+  vsphereVolume?: OpaqueVolumeSource;
+  quobyte?: OpaqueVolumeSource;
+  photonPersistentDisk?: OpaqueVolumeSource;
+  portworxVolume?: OpaqueVolumeSource;
+  scaleIO?: OpaqueVolumeSource;
+  storageos?: OpaqueVolumeSource;
+  mountOptions?: string[];
+  volumeAttributesClassName?: string;
   claimRef?: ObjectReference;
   persistentVolumeReclaimPolicy?: 'Retain' | 'Delete' | 'Recycle';
   storageClassName?: string;
@@ -169,6 +263,7 @@ export interface PersistentVolume extends KubeObject {
     phase?: 'Pending' | 'Available' | 'Bound' | 'Released' | 'Failed';
     reason?: string;
     message?: string;
+    lastPhaseTransitionTime?: string;
   };
 }
 

@@ -28,6 +28,8 @@ export interface ObjectMeta {
   name?: string;
   generateName?: string;
   namespace?: string;
+  /** Deprecated and never set by kedge, but still a field of v1 ObjectMeta. */
+  selfLink?: string;
   uid?: string;
   resourceVersion?: string;
   generation?: number;

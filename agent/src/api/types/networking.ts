@@ -35,7 +35,13 @@ export interface IngressSpec {
   rules?: IngressRule[];
 }
 export interface IngressStatus {
-  loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] };
+  loadBalancer?: {
+    ingress?: {
+      ip?: string;
+      hostname?: string;
+      ports?: { port: number; protocol: 'TCP' | 'UDP' | 'SCTP'; error?: string }[];
+    }[];
+  };
 }
 export interface Ingress extends KubeObject {
   spec?: IngressSpec;

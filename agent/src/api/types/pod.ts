@@ -1,4 +1,5 @@
 /** core/v1 Pod and the pieces of PodSpec that workloads embed in their templates. */
+import type { PersistentVolumeClaimSpec } from './core.ts';
 import type { Condition, KubeObject, LabelSelector, ObjectMeta } from './meta.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
@@ -45,6 +46,8 @@ export interface ContainerPort {
 export interface ResourceRequirements {
   limits?: ResourceList;
   requests?: ResourceList;
+  /** Dynamic resource allocation claims (resourceClaims of the pod) this container uses. */
+  claims?: { name: string; request?: string }[];
 }
 export interface HTTPHeader {
   name: string;
@@ -64,10 +67,15 @@ export interface TCPSocketAction {
 export interface ExecAction {
   command?: string[];
 }
+export interface GRPCAction {
+  port: number;
+  service?: string;
+}
 export interface Probe {
   exec?: ExecAction;
   httpGet?: HTTPGetAction;
   tcpSocket?: TCPSocketAction;
+  grpc?: GRPCAction;
   initialDelaySeconds?: number;
   timeoutSeconds?: number;
   periodSeconds?: number;
@@ -79,12 +87,45 @@ export interface LifecycleHandler {
   exec?: ExecAction;
   httpGet?: HTTPGetAction;
   tcpSocket?: TCPSocketAction;
+  sleep?: { seconds: number };
+}
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+  stopSignal?: string;
 }
 export interface VolumeMount {
   name: string;
   mountPath: string;
   readOnly?: boolean;
+  recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
   subPath?: string;
+  subPathExpr?: string;
+  mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional';
+}
+export interface VolumeDevice {
+  name: string;
+  devicePath: string;
+}
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
+}
+export interface WindowsSecurityContextOptions {
+  gmsaCredentialSpecName?: string;
+  gmsaCredentialSpec?: string;
+  runAsUserName?: string;
+  hostProcess?: boolean;
+}
+export interface SeccompProfile {
+  type: 'Unconfined' | 'RuntimeDefault' | 'Localhost';
+  localhostProfile?: string;
+}
+export interface AppArmorProfile {
+  type: 'Unconfined' | 'RuntimeDefault' | 'Localhost';
+  localhostProfile?: string;
 }
 export interface SecurityContext {
   privileged?: boolean;
@@ -94,6 +135,26 @@ export interface SecurityContext {
   readOnlyRootFilesystem?: boolean;
   allowPrivilegeEscalation?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
+  seLinuxOptions?: SELinuxOptions;
+  windowsOptions?: WindowsSecurityContextOptions;
+  procMount?: 'Default' | 'Unmasked';
+  seccompProfile?: SeccompProfile;
+  appArmorProfile?: AppArmorProfile;
+}
+export interface PodSecurityContext {
+  seLinuxOptions?: SELinuxOptions;
+  windowsOptions?: WindowsSecurityContextOptions;
+  runAsUser?: number;
+  runAsGroup?: number;
+  runAsNonRoot?: boolean;
+  supplementalGroups?: number[];
+  supplementalGroupsPolicy?: 'Merge' | 'Strict';
+  fsGroup?: number;
+  fsGroupChangePolicy?: 'OnRootMismatch' | 'Always';
+  sysctls?: { name: string; value: string }[];
+  seccompProfile?: SeccompProfile;
+  appArmorProfile?: AppArmorProfile;
+  seLinuxChangePolicy?: string;
 }
 export interface Container {
   name: string;
@@ -106,18 +167,25 @@ export interface Container {
   envFrom?: EnvFromSource[];
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
+  volumeDevices?: VolumeDevice[];
+  resizePolicy?: { resourceName: string; restartPolicy: 'NotRequired' | 'RestartContainer' }[];
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
-  lifecycle?: { postStart?: LifecycleHandler; preStop?: LifecycleHandler };
+  lifecycle?: Lifecycle;
   terminationMessagePath?: string;
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   securityContext?: SecurityContext;
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
   /** Sidecar init containers (restartPolicy: Always on an init container). */
   restartPolicy?: 'Always';
+}
+/** A debugging container added to a running pod (`kubectl debug`). */
+export interface EphemeralContainer extends Container {
+  targetContainerName?: string;
 }
 
 export interface KeyToPath {
@@ -125,6 +193,42 @@ export interface KeyToPath {
   path: string;
   mode?: number;
 }
+export interface DownwardAPIVolumeFile {
+  path: string;
+  fieldRef?: ObjectFieldSelector;
+  resourceFieldRef?: ResourceFieldSelector;
+  mode?: number;
+}
+export interface VolumeProjection {
+  secret?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  configMap?: { name?: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[] };
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+  clusterTrustBundle?: {
+    name?: string;
+    signerName?: string;
+    labelSelector?: LabelSelector;
+    optional?: boolean;
+    path: string;
+  };
+}
+export interface CSIVolumeSource {
+  driver: string;
+  readOnly?: boolean;
+  fsType?: string;
+  volumeAttributes?: Record<string, string>;
+  nodePublishSecretRef?: { name?: string };
+}
+export interface NFSVolumeSource {
+  server: string;
+  path: string;
+  readOnly?: boolean;
+}
+/**
+ * A volume source kedge cannot mount (cloud disks, iSCSI, Ceph...): declared so manifests written
+ * for other clusters are accepted, but its fields are not checked here.
+ */
+export type OpaqueVolumeSource = Record<string, unknown>;
 export interface Volume {
   name: string;
   emptyDir?: { medium?: '' | 'Memory'; sizeLimit?: string };
@@ -132,6 +236,31 @@ export interface Volume {
   configMap?: { name?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   secret?: { secretName?: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  downwardAPI?: { items?: DownwardAPIVolumeFile[]; defaultMode?: number };
+  projected?: { sources?: VolumeProjection[]; defaultMode?: number };
+  nfs?: NFSVolumeSource;
+  csi?: CSIVolumeSource;
+  ephemeral?: { volumeClaimTemplate?: { metadata?: ObjectMeta; spec: PersistentVolumeClaimSpec } };
+  image?: { reference?: string; pullPolicy?: 'Always' | 'IfNotPresent' | 'Never' };
+  gcePersistentDisk?: OpaqueVolumeSource;
+  awsElasticBlockStore?: OpaqueVolumeSource;
+  gitRepo?: OpaqueVolumeSource;
+  iscsi?: OpaqueVolumeSource;
+  glusterfs?: OpaqueVolumeSource;
+  rbd?: OpaqueVolumeSource;
+  flexVolume?: OpaqueVolumeSource;
+  cinder?: OpaqueVolumeSource;
+  cephfs?: OpaqueVolumeSource;
+  flocker?: OpaqueVolumeSource;
+  fc?: OpaqueVolumeSource;
+  azureFile?: OpaqueVolumeSource;
+  azureDisk?: OpaqueVolumeSource;
+  vsphereVolume?: OpaqueVolumeSource;
+  quobyte?: OpaqueVolumeSource;
+  photonPersistentDisk?: OpaqueVolumeSource;
+  portworxVolume?: OpaqueVolumeSource;
+  scaleIO?: OpaqueVolumeSource;
+  storageos?: OpaqueVolumeSource;
 }
 
 export interface NodeSelectorRequirement {
@@ -148,6 +277,8 @@ export interface PodAffinityTerm {
   namespaces?: string[];
   namespaceSelector?: LabelSelector;
   topologyKey: string;
+  matchLabelKeys?: string[];
+  mismatchLabelKeys?: string[];
 }
 export interface WeightedPodAffinityTerm {
   weight: number;
@@ -162,6 +293,14 @@ export interface TopologySpreadConstraint {
   /** DoNotSchedule only: with fewer domains than this, the global minimum counts as 0. */
   minDomains?: number;
   matchLabelKeys?: string[];
+}
+/**
+ * The v1 constraint as a manifest may carry it: node inclusion policies kedge's scheduler does not
+ * use yet (validation/topology-spread.ts checks their values).
+ */
+export interface TopologySpreadConstraintV1 extends TopologySpreadConstraint {
+  nodeAffinityPolicy?: 'Honor' | 'Ignore';
+  nodeTaintsPolicy?: 'Honor' | 'Ignore';
 }
 
 export interface Affinity {
@@ -214,10 +353,29 @@ export interface PodSpec {
   priorityClassName?: string;
   /** Set by the Priority admission from the class: Never means the pod waits instead of preempting. */
   preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
-  topologySpreadConstraints?: TopologySpreadConstraint[];
-  securityContext?: Record<string, unknown>;
+  topologySpreadConstraints?: TopologySpreadConstraintV1[];
+  securityContext?: PodSecurityContext;
   imagePullSecrets?: { name: string }[];
   enableServiceLinks?: boolean;
+  ephemeralContainers?: EphemeralContainer[];
+  hostPID?: boolean;
+  hostIPC?: boolean;
+  hostUsers?: boolean;
+  shareProcessNamespace?: boolean;
+  hostAliases?: { ip: string; hostnames?: string[] }[];
+  dnsConfig?: {
+    nameservers?: string[];
+    searches?: string[];
+    options?: { name?: string; value?: string }[];
+  };
+  readinessGates?: { conditionType: string }[];
+  runtimeClassName?: string;
+  overhead?: ResourceList;
+  setHostnameAsFQDN?: boolean;
+  os?: { name: 'linux' | 'windows' };
+  schedulingGates?: { name: string }[];
+  resourceClaims?: { name: string; resourceClaimName?: string; resourceClaimTemplateName?: string }[];
+  resources?: ResourceRequirements;
 }
 
 export interface PodTemplateSpec {
@@ -248,6 +406,17 @@ export interface ContainerStatus {
   imageID: string;
   containerID?: string;
   started?: boolean;
+  allocatedResources?: ResourceList;
+  resources?: ResourceRequirements;
+  volumeMounts?: {
+    name: string;
+    mountPath: string;
+    readOnly?: boolean;
+    recursiveReadOnly?: 'Disabled' | 'Enabled';
+  }[];
+  user?: { linux?: { uid: number; gid: number; supplementalGroups?: number[] } };
+  allocatedResourcesStatus?: { name: string; resources?: { resourceID: string; health?: string }[] }[];
+  stopSignal?: string;
 }
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 export interface PodStatus {
@@ -259,10 +428,15 @@ export interface PodStatus {
   hostIP?: string;
   podIP?: string;
   podIPs?: { ip: string }[];
+  hostIPs?: { ip: string }[];
   startTime?: string;
   initContainerStatuses?: ContainerStatus[];
   containerStatuses?: ContainerStatus[];
+  ephemeralContainerStatuses?: ContainerStatus[];
   qosClass?: 'Guaranteed' | 'Burstable' | 'BestEffort';
+  resize?: string;
+  resourceClaimStatuses?: { name: string; resourceClaimName?: string }[];
+  observedGeneration?: number;
 }
 export interface Pod extends KubeObject {
   spec: PodSpec;

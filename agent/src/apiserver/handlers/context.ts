@@ -13,6 +13,8 @@ export interface HandlerContext {
   readonly query: RequestQuery;
   /** The decoded body (create/update/delete options) or the raw patch document. */
   readonly body: unknown;
+  /** Keys the body's JSON text repeats (`spec.replicas`), for strict field validation. */
+  readonly duplicateFields: readonly string[];
   readonly contentType: string;
   readonly now: () => Date;
   readonly newUid: () => string;
@@ -24,6 +26,8 @@ export interface HandlerResult {
   readonly body: object;
   /** True when `body` is an object or list of the resource's kind (so it may be shown as a Table). */
   readonly resourceBody: boolean;
+  /** Sent as `Warning: 299 - "..."` headers, which kubectl prints (field validation's Warn). */
+  readonly warnings?: readonly string[];
 }
 
 /** RFC 3339 at second precision, as Kubernetes writes timestamps. */

@@ -4,12 +4,21 @@
  */
 import type { KubeObject } from '../../api/types/meta.ts';
 import { checkEnvelope, dropServerFields, nameForCreate } from '../admission.ts';
-import { applyPatch, type JsonObject } from '../patch/index.ts';
+import { checkObjectFields, checkPatchedFields } from '../field-validation.ts';
+import { applyPatch, type JsonObject, patchContentTypes } from '../patch/index.ts';
 import { admitPriorityOnCreate, admitPriorityOnUpdate } from '../priority-admission.ts';
 import { alreadyExists, badRequest, isStatusError } from '../status.ts';
 import { type HandlerContext, type HandlerResult, keyOf, refOf, timestamp } from './context.ts';
 
-const ok = (body: object, code = 200): HandlerResult => ({ code, body, resourceBody: true });
+const ok = (body: object, code = 200, warnings: readonly string[] = []): HandlerResult => ({
+  code,
+  body,
+  resourceBody: true,
+  ...(warnings.length > 0 ? { warnings } : {}),
+});
+
+/** ?fieldValidation, Warn when absent (Kubernetes' default). */
+const directive = (ctx: HandlerContext) => ctx.query.fieldValidation ?? 'Warn';
 
 export async function getObject(ctx: HandlerContext): Promise<HandlerResult> {
   return ok(await ctx.backend.get(keyOf(ctx)));
@@ -31,7 +40,12 @@ export async function listObjects(ctx: HandlerContext): Promise<HandlerResult> {
 }
 
 export async function createObject(ctx: HandlerContext): Promise<HandlerResult> {
-  const object = checkEnvelope(ctx.body, ctx.info, ctx.route);
+  const { object, warnings } = checkObjectFields(
+    directive(ctx),
+    ctx.info,
+    checkEnvelope(ctx.body, ctx.info, ctx.route),
+    ctx.duplicateFields,
+  );
   dropServerFields(object);
   nameForCreate(object, ctx.info);
   const uid = ctx.newUid();
@@ -41,7 +55,7 @@ export async function createObject(ctx: HandlerContext): Promise<HandlerResult> 
   if (ctx.query.dryRun) {
     const existing = await findObject(ctx, admitted.metadata.name!);
     if (existing) throw alreadyExists(refOf(ctx), admitted.metadata.name!);
-    return ok({ ...admitted, metadata: { ...admitted.metadata, uid, creationTimestamp } }, 201);
+    return ok({ ...admitted, metadata: { ...admitted.metadata, uid, creationTimestamp } }, 201, warnings);
   }
   const created = await ctx.backend.create({
     op: 'create',
@@ -50,11 +64,16 @@ export async function createObject(ctx: HandlerContext): Promise<HandlerResult> 
     uid,
     creationTimestamp,
   });
-  return ok(created, 201);
+  return ok(created, 201, warnings);
 }
 
 export async function updateObject(ctx: HandlerContext): Promise<HandlerResult> {
-  const object = checkEnvelope(ctx.body, ctx.info, ctx.route);
+  const { object, warnings } = checkObjectFields(
+    directive(ctx),
+    ctx.info,
+    checkEnvelope(ctx.body, ctx.info, ctx.route),
+    ctx.duplicateFields,
+  );
   if (object.metadata.name !== undefined && object.metadata.name !== ctx.route.name) {
     throw badRequest(
       `the name of the object (${object.metadata.name}) does not match the name on the URL (${ctx.route.name})`,
@@ -63,7 +82,7 @@ export async function updateObject(ctx: HandlerContext): Promise<HandlerResult> 
   object.metadata.name = ctx.route.name;
   const old = await ctx.backend.get(keyOf(ctx));
   const resourceVersion = object.metadata.resourceVersion;
-  return ok(await write(ctx, object, old, resourceVersion ? { resourceVersion } : undefined));
+  return ok(await write(ctx, object, old, resourceVersion ? { resourceVersion } : undefined), 200, warnings);
 }
 
 /** Patches are applied to the current object and written with its resourceVersion as the
@@ -78,7 +97,13 @@ export async function patchObject(ctx: HandlerContext): Promise<HandlerResult> {
       ctx.info.group,
       ctx.info.kind,
     ) as unknown as KubeObject;
-    const object = checkEnvelope(patched, ctx.info, ctx.route);
+    const { object, warnings } = checkPatchedFields(
+      directive(ctx),
+      ctx.info,
+      checkEnvelope(patched, ctx.info, ctx.route),
+      old,
+      { strategic: isStrategic(ctx.contentType), body: ctx.body, duplicates: ctx.duplicateFields },
+    );
     if (object.metadata.name !== ctx.route.name) {
       throw badRequest(
         `a patch cannot change metadata.name (from "${ctx.route.name}" to "${object.metadata.name}")`,
@@ -88,12 +113,16 @@ export async function patchObject(ctx: HandlerContext): Promise<HandlerResult> {
     const explicit = object.metadata.resourceVersion !== old.metadata.resourceVersion;
     const resourceVersion = object.metadata.resourceVersion ?? old.metadata.resourceVersion;
     try {
-      return ok(await write(ctx, object, old, resourceVersion ? { resourceVersion } : undefined));
+      const written = await write(ctx, object, old, resourceVersion ? { resourceVersion } : undefined);
+      return ok(written, 200, warnings);
     } catch (error) {
       if (explicit || attempt >= 4 || !isStatusError(error) || error.reason !== 'Conflict') throw error;
     }
   }
 }
+
+const isStrategic = (contentType: string): boolean =>
+  contentType.split(';')[0]!.trim().toLowerCase() === patchContentTypes.strategic;
 
 async function write(
   ctx: HandlerContext,

@@ -4,7 +4,8 @@
  */
 import { formatSelector, selectorFromLabelSelector } from '../../api/label-selector.ts';
 import type { KubeObject, LabelSelector } from '../../api/types/meta.ts';
-import { applyPatch, type JsonObject } from '../patch/index.ts';
+import { checkObjectFields, checkPatchedFields, type DecodedKind } from '../field-validation.ts';
+import { applyPatch, type JsonObject, patchContentTypes } from '../patch/index.ts';
 import { badRequest, conflict, invalid, isStatusError } from '../status.ts';
 import { type HandlerContext, type HandlerResult, keyOf, refOf } from './context.ts';
 
@@ -41,7 +42,14 @@ export function toScale(object: Scalable): Scale {
   };
 }
 
-const result = (body: object): HandlerResult => ({ code: 200, body, resourceBody: false });
+const result = (body: object, warnings: readonly string[] = []): HandlerResult => ({
+  code: 200,
+  body,
+  resourceBody: false,
+  ...(warnings.length > 0 ? { warnings } : {}),
+});
+
+const scaleKind: DecodedKind = { group: 'autoscaling', version: 'v1', kind: 'Scale' };
 
 export async function getScale(ctx: HandlerContext): Promise<HandlerResult> {
   return result(toScale((await ctx.backend.get(keyOf(ctx))) as Scalable));
@@ -53,6 +61,12 @@ export async function updateScale(ctx: HandlerContext): Promise<HandlerResult> {
     throw badRequest('the body must be a Scale object');
   if (body.kind !== undefined && body.kind !== 'Scale')
     throw badRequest(`expected kind Scale, got "${String(body.kind)}"`);
+  const { warnings } = checkObjectFields(
+    ctx.query.fieldValidation ?? 'Warn',
+    scaleKind,
+    body,
+    ctx.duplicateFields,
+  );
   const object = (await ctx.backend.get(keyOf(ctx))) as Scalable;
   const wanted = body.metadata?.resourceVersion;
   if (wanted && wanted !== object.metadata.resourceVersion) {
@@ -60,6 +74,7 @@ export async function updateScale(ctx: HandlerContext): Promise<HandlerResult> {
   }
   return result(
     await setReplicas(ctx, object, body.spec?.replicas, wanted || object.metadata.resourceVersion!),
+    warnings,
   );
 }
 
@@ -74,8 +89,14 @@ export async function patchScale(ctx: HandlerContext): Promise<HandlerResult> {
       'autoscaling',
       'Scale',
     ) as unknown as Partial<Scale>;
+    const { warnings } = checkPatchedFields(ctx.query.fieldValidation ?? 'Warn', scaleKind, patched, scale, {
+      strategic: ctx.contentType.split(';')[0]!.trim().toLowerCase() === patchContentTypes.strategic,
+      body: ctx.body,
+      duplicates: ctx.duplicateFields,
+    });
     try {
-      return result(await setReplicas(ctx, object, patched.spec?.replicas, object.metadata.resourceVersion!));
+      const scaled = await setReplicas(ctx, object, patched.spec?.replicas, object.metadata.resourceVersion!);
+      return result(scaled, warnings);
     } catch (error) {
       if (attempt >= 4 || !isStatusError(error) || error.reason !== 'Conflict') throw error;
     }
