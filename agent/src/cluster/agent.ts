@@ -18,7 +18,11 @@ import type { Pod } from '../api/types/pod.ts';
 import { apiAdmission } from '../apiserver/api-admission.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
 import { type ApiServer, createApiServer } from '../apiserver/server.ts';
-import { podStreamUpgrades, podStreamWithoutUpgrade } from '../apiserver/streaming/pod-stream-proxy.ts';
+import {
+  type ExecProxyDeps,
+  podStreamUpgrades,
+  podStreamWithoutUpgrade,
+} from '../apiserver/streaming/pod-stream-proxy.ts';
 import { routeUpgrades, type UpgradeHandler } from '../apiserver/streaming/upgrade-tunnel.ts';
 import { RoleAuthorizer } from '../auth/authorizer.ts';
 import { type SecretLike, unsealSecret } from '../auth/sealed-secret.ts';
@@ -246,31 +250,20 @@ async function startVoter(
   // Streams (kubectl exec): the node's own endpoint once it runs, then the API's tunnel to nodes.
   const upgradeRoutes: UpgradeHandler[] = [];
   if (workloads) {
+    // Who may reach a pod on which node: the same checks for streams and for the proxied routes.
+    const nodeAccess: ExecProxyDeps = {
+      authenticate: (header) => authenticator.authenticate(header),
+      authorize: (who, attributes) => authorizer.authorize(who, attributes),
+      members,
+      getPod: async (namespace, name) =>
+        (await backend.get({ group: '', resource: 'pods', namespace, name })) as Pod,
+      caPem,
+      nodeCert,
+    };
     extraRoutes.push(podStreamWithoutUpgrade);
-    upgradeRoutes.push(
-      podStreamUpgrades({
-        authenticate: (header) => authenticator.authenticate(header),
-        authorize: (who, attributes) => authorizer.authorize(who, attributes),
-        members,
-        getPod: async (namespace, name) =>
-          (await backend.get({ group: '', resource: 'pods', namespace, name })) as Pod,
-        caPem,
-        nodeCert,
-      }),
-    );
+    upgradeRoutes.push(podStreamUpgrades(nodeAccess));
+    extraRoutes.push(clusterRoutes(nodeAccess));
   }
-  if (workloads)
-    extraRoutes.push(
-      clusterRoutes({
-        authenticate: (header) => authenticator.authenticate(header),
-        authorize: (who, attributes) => authorizer.authorize(who, attributes),
-        members,
-        getPod: async (namespace, name) =>
-          (await backend.get({ group: '', resource: 'pods', namespace, name })) as Pod,
-        caPem,
-        nodeCert,
-      }),
-    );
   const api: ApiServer = createApiServer({
     backend: new ServiceAddressBackend(backend, addressGrantor),
     // The metrics API is served by node/cluster-routes.ts; listed here for discovery (kubectl top).

@@ -5,7 +5,8 @@
  *   1. finish a retirement   a retired id still in the Raft configuration -> removeNode
  *   2. dead voter            unheard > grace, and the voters left healthy still form a majority of
  *                            the smaller configuration -> retire it (its id is burnt for good)
- *   3. dead learner          unheard > grace (a designated worker that never came up) -> retire
+ *   3. dead learner          unheard > grace (a designated worker that never came up) -> retire;
+ *                            never heard since it was added: NEW_LEARNER_GRACE_MS at least
  *   4. caught-up learner     registry voter, healthy, match >= commit - maxLag -> addVoter (a
  *                            voter that joined < 10 s ago asks for this itself: left to it)
  *   5. voter not in Raft     registry voter missing from the configuration (a leader failed
@@ -69,6 +70,14 @@ export function removalKeepsMajority(
   return healthyRemaining >= Math.floor(remaining.length / 2) + 1;
 }
 
+/**
+ * A learner not heard from even once since it was added is still starting: a designated worker
+ * stops its node components and starts again as a Raft replica, which takes seconds on a loaded
+ * box. Judged by the dead-voter grace alone (3 s in tests), such a learner was retired as dead
+ * before it came up; its data directory may rejoin only once, so that could cost the seat.
+ */
+export const NEW_LEARNER_GRACE_MS = 30_000;
+
 /** At most one action for the cluster as `view` describes it. */
 export function decideAutopilot(view: AutopilotView): AutopilotDecision {
   const held: string[] = [];
@@ -104,12 +113,11 @@ export function decideAutopilot(view: AutopilotView): AutopilotDecision {
 
   // 3. Dead learners: they do not vote, so no guard.
   for (const id of conf.learners) {
-    if (
-      id !== self &&
-      !healthy(id) &&
-      unheardMs(id) > view.settings.deadVoterGraceMs &&
-      !retiredIds.has(id)
-    ) {
+    const grace =
+      view.health.get(id)?.everHeard === true
+        ? view.settings.deadVoterGraceMs
+        : Math.max(view.settings.deadVoterGraceMs, NEW_LEARNER_GRACE_MS);
+    if (id !== self && !healthy(id) && unheardMs(id) > grace && !retiredIds.has(id)) {
       return { action: { kind: 'retireDead', id, wasVoter: false, unheardMs: unheardMs(id) }, held };
     }
   }

@@ -14,11 +14,16 @@ export interface MemberHealth {
   readonly lastHeard: number;
   /** Since when it has been healthy without a gap; undefined while unhealthy. */
   readonly healthySince: number | undefined;
+  /** Heard from at least once since the tracker first saw it. */
+  readonly everHeard: boolean;
 }
 
 export class HealthTracker {
   readonly #unhealthyAfterMs: number;
-  readonly #members = new Map<number, { lastHeard: number; healthySince: number | undefined }>();
+  readonly #members = new Map<
+    number,
+    { lastHeard: number; healthySince: number | undefined; everHeard: boolean }
+  >();
 
   /** `unhealthyAfterMs`: silence after which a member counts as unhealthy (for the majority guard). */
   constructor(unhealthyAfterMs: number) {
@@ -29,10 +34,11 @@ export class HealthTracker {
   observe(id: number, heard: boolean, now: number): void {
     const known = this.#members.get(id);
     if (known === undefined) {
-      this.#members.set(id, { lastHeard: now, healthySince: heard ? now : undefined });
+      this.#members.set(id, { lastHeard: now, healthySince: heard ? now : undefined, everHeard: heard });
       return;
     }
     if (heard) {
+      known.everHeard = true;
       const gap = now - known.lastHeard > this.#unhealthyAfterMs;
       known.healthySince = known.healthySince === undefined || gap ? now : known.healthySince;
       known.lastHeard = now;
@@ -56,7 +62,12 @@ export class HealthTracker {
     const out = new Map<number, MemberHealth>();
     for (const [id, m] of this.#members) {
       const healthy = now - m.lastHeard <= this.#unhealthyAfterMs && m.healthySince !== undefined;
-      out.set(id, { healthy, lastHeard: m.lastHeard, healthySince: healthy ? m.healthySince : undefined });
+      out.set(id, {
+        healthy,
+        lastHeard: m.lastHeard,
+        healthySince: healthy ? m.healthySince : undefined,
+        everHeard: m.everHeard,
+      });
     }
     return out;
   }

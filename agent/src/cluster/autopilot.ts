@@ -38,6 +38,7 @@ export interface AutopilotOptions {
 }
 
 const MAX_PROBED_WORKERS = 8;
+const ACTIVITY_SAMPLE_MS = 100;
 
 export function autopilotComponent<Context>(options: AutopilotOptions): LeaderComponent<Context> {
   return {
@@ -54,63 +55,92 @@ async function runAutopilot(o: AutopilotOptions, signal: AbortSignal): Promise<v
   let workersProbedAt = 0;
   /** Raft members as of the last look (the founder's peers count from the start). */
   let inRaft = new Set<number>(raft.status().confState.voters);
-  while (!signal.aborted) {
+  // recentActive is cleared at every election timeout and set again by the member's next answer,
+  // so one look per round (500 ms plus the worker probes, seconds on a loaded box) can catch a
+  // live member between the two several times running, and a live voter was retired as dead
+  // (issue #8). Sampled every 100 ms, any answer counts; silence is still judged by time.
+  const sampler = setInterval(() => {
     const status = raft.status();
+    if (status.role !== 'leader') return;
     const now = Date.now();
-    if (status.role === 'leader') {
-      const registry = state.registry;
-      const self = status.id;
-      const conf = status.confState;
-      const raftMembers = [...conf.voters, ...conf.learners].filter((id) => id !== self);
-      // A worker just made a learner was healthy over HTTP; as a replica it starts unheard.
-      for (const id of raftMembers) if (!inRaft.has(id)) tracker.forget(id);
-      inRaft = new Set(raftMembers);
-      for (const id of raftMembers) tracker.observe(id, status.progress.get(id)?.recentActive === true, now);
-      if (now - workersProbedAt >= 1000) {
-        workersProbedAt = now;
-        const workers = registry.members
-          .filter((m) => m.role === 'worker' && /:[1-9][0-9]*$/.test(m.raftAddress))
-          .slice(0, MAX_PROBED_WORKERS);
-        const answers = await Promise.all(workers.map((m) => o.probeWorker(m, signal).catch(() => false)));
-        const probedAt = Date.now();
-        for (const [i, m] of workers.entries()) tracker.observe(m.id, answers[i] === true, probedAt);
-      }
-      tracker.retain(new Set([...raftMembers, ...registry.members.map((m) => m.id)]));
-      const decision = decideAutopilot({
-        now: Date.now(),
-        self,
-        settings: autopilotOf(registry),
-        desiredVoters: registry.desiredVoters,
-        members: registry.members,
-        retired: retiredOf(registry),
-        conf,
-        commit: status.commit,
-        match: new Map([...status.progress].map(([id, p]) => [id, p.match])),
-        health: tracker.snapshot(Date.now()),
-      });
-      const held = decision.held.join('; ');
-      if (held !== lastHeld) {
-        if (held !== '') logger.info('autopilot waits', { why: held });
-        lastHeld = held;
-      }
-      if (decision.action !== undefined && !signal.aborted) {
-        const started = Date.now();
-        try {
-          await execute(o, decision.action);
-          logger.info('autopilot changed the membership', {
-            ...decision.action,
-            tookMs: Date.now() - started,
-          });
-        } catch (error) {
-          if (signal.aborted) return;
-          logger.warn('autopilot change failed; it will look again', {
-            ...decision.action,
-            error: (error as Error).message,
-          });
+    for (const [id, p] of status.progress)
+      if (p.recentActive && inRaft.has(id)) tracker.observe(id, true, now);
+  }, ACTIVITY_SAMPLE_MS);
+  signal.addEventListener('abort', () => clearInterval(sampler), { once: true });
+  try {
+    await decideLoop();
+  } finally {
+    clearInterval(sampler);
+  }
+
+  async function decideLoop(): Promise<void> {
+    while (!signal.aborted) {
+      const status = raft.status();
+      const now = Date.now();
+      if (status.role === 'leader') {
+        const registry = state.registry;
+        const self = status.id;
+        const conf = status.confState;
+        const raftMembers = [...conf.voters, ...conf.learners].filter((id) => id !== self);
+        // A worker just made a learner was healthy over HTTP; as a replica it starts unheard.
+        for (const id of raftMembers) if (!inRaft.has(id)) tracker.forget(id);
+        inRaft = new Set(raftMembers);
+        for (const id of raftMembers)
+          tracker.observe(id, status.progress.get(id)?.recentActive === true, now);
+        if (now - workersProbedAt >= 1000) {
+          workersProbedAt = now;
+          const workers = registry.members
+            .filter((m) => m.role === 'worker' && /:[1-9][0-9]*$/.test(m.raftAddress))
+            .slice(0, MAX_PROBED_WORKERS);
+          const answers = await Promise.all(workers.map((m) => o.probeWorker(m, signal).catch(() => false)));
+          const probedAt = Date.now();
+          for (const [i, m] of workers.entries()) tracker.observe(m.id, answers[i] === true, probedAt);
+        }
+        tracker.retain(new Set([...raftMembers, ...registry.members.map((m) => m.id)]));
+        const decision = decideAutopilot({
+          now: Date.now(),
+          self,
+          settings: autopilotOf(registry),
+          desiredVoters: registry.desiredVoters,
+          members: registry.members,
+          retired: retiredOf(registry),
+          conf,
+          commit: status.commit,
+          match: new Map([...status.progress].map(([id, p]) => [id, p.match])),
+          health: tracker.snapshot(Date.now()),
+        });
+        const held = decision.held.join('; ');
+        if (held !== lastHeld) {
+          if (held !== '') logger.info('autopilot waits', { why: held });
+          lastHeld = held;
+        }
+        if (decision.action !== undefined && !signal.aborted) {
+          const started = Date.now();
+          try {
+            await execute(o, decision.action);
+            logger.info('autopilot changed the membership', {
+              ...decision.action,
+              tookMs: Date.now() - started,
+            });
+          } catch (error) {
+            // Leadership ended mid-change: the next leader finishes it (rules 1 and 5); say so, or a
+            // half-made change shows up later with no trace of who began it.
+            if (signal.aborted) {
+              logger.info('autopilot change interrupted: no longer leading', {
+                ...decision.action,
+                error: (error as Error).message,
+              });
+              return;
+            }
+            logger.warn('autopilot change failed; it will look again', {
+              ...decision.action,
+              error: (error as Error).message,
+            });
+          }
         }
       }
+      await sleep(interval, signal);
     }
-    await sleep(interval, signal);
   }
 }
 

@@ -104,6 +104,7 @@ export function applyRegistryCommand(
     case 'retireMember':
     case 'rejoinMember':
     case 'setAutopilot':
+    case 'setDesiredVoters':
       return applyMembershipCommand(state, command);
     case 'bootstrap': {
       if (state.clusterId !== '') {

@@ -3,8 +3,11 @@
  *
  *   leave (on the agent that leaves):
  *     voter:  leader? transfer leadership to the most caught-up live voter first
- *             -> ask the leader: POST /kedge/v1/members/remove {id: self}
+ *             -> stop its Raft replica (see below why) -> ask the leader: POST
+ *             /kedge/v1/members/remove {id: self} (refused? the agent restarts, still a voter)
  *     worker: ask the leader the same (a worker has no Raft state: it only deregisters)
+ *     -> stop the node components (else the kubelet registers the Node again) and delete this
+ *        agent's Node through the voters left
  *     -> the endpoint answers, then the agent stops (agent-lifecycle.ts)
  *   remove (on the leader): majority guard -> registry retireMember(left) -> Raft removeNode
  *
@@ -38,8 +41,26 @@ export async function leaveCluster(o: ClusterEndpointOptions): Promise<LeaveResu
           .filter((m) => m.role === 'voter' && m.id !== identity.nodeId)
           .map((m) => m.apiAddress)
       : identity.voters.map((v) => v.apiAddress).filter((a) => a !== apiAddressOf(identity));
-  await askLeaderToRemove(o, addresses, identity.nodeId);
+  if (voter !== undefined) {
+    // Out of Raft before the removal: the leader drops its link to a removed member, and a
+    // replica that has not applied its own removal yet takes that for a dead leader and
+    // campaigns at once (the transport's fast failover). A follower that lost the same leader
+    // could vote for it, and a removed member would lead a term. Stopped, it is just a voter
+    // that is down, which the removal's majority guard already allows for.
+    await voter.raft.stop();
+  }
+  try {
+    await askLeaderToRemove(o, addresses, identity.nodeId);
+  } catch (error) {
+    // Still a member: come back whole rather than stay a voter without Raft.
+    if (voter !== undefined) o.lifecycle?.restart('the leave was refused; rejoining as the voter it is');
+    throw error;
+  }
   o.logger.info('left the cluster', { id: identity.nodeId, handedLeadershipTo });
+  if (o.stopNodeComponents !== undefined) {
+    await o.stopNodeComponents();
+    await deleteNode(o, addresses, identity.name);
+  }
   return {
     id: identity.nodeId,
     how: voter !== undefined ? 'voter removed from the Raft configuration' : 'worker deregistered',
@@ -73,6 +94,37 @@ async function askLeaderToRemove(o: ClusterEndpointOptions, addresses: readonly 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new MembershipError('Unavailable', `could not reach the leader to leave (${last}); retry`);
+}
+
+/**
+ * Deletes this agent's Node through a voter other than itself (a voter that left answers no
+ * reads any more). Its pods are not drained here: `kedge node drain` first moves them.
+ */
+async function deleteNode(o: ClusterEndpointOptions, addresses: readonly string[], name: string) {
+  // A voter leaving may cost an election; the delete waits it out like the removal does.
+  const deadline = Date.now() + 15_000;
+  let last = 'no voter to ask';
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const address = addresses[attempt % Math.max(1, addresses.length)];
+    if (address === undefined) break;
+    try {
+      const reply = await callAgent(address, `/api/v1/nodes/${encodeURIComponent(name)}`, {
+        method: 'DELETE',
+        ca: o.caPem,
+        clientCert: o.nodeCert,
+        timeoutMs: 10_000,
+      });
+      if (reply.status === 200 || reply.status === 404) return;
+      last = `${address} answered ${reply.status}: ${reply.json?.message ?? reply.text}`;
+    } catch (error) {
+      last = `${address}: ${(error as Error).message}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new MembershipError(
+    'Unavailable',
+    `node ${name} left the cluster but its Node object remains (${last}); delete it with \`kedge delete node ${name}\``,
+  );
 }
 
 /** On the leader: retire member `id` (it left) and take it out of Raft, guarded. */
@@ -116,6 +168,7 @@ export async function transferLeadership(
   logger: Logger,
 ): Promise<{ from: number; to: number; term: number; tookMs: number }> {
   const status = voter.raft.status();
+  if (to === status.id) return { from: status.id, to: status.id, term: status.term, tookMs: 0 };
   const others = status.confState.voters.filter((v) => v !== status.id);
   let target = to;
   if (target === undefined) {

@@ -22,6 +22,7 @@ import {
   type VoterControl,
   votersOf,
 } from './cluster-endpoint.ts';
+import { VOTER_COUNTS } from './cluster-registry.ts';
 import { HttpProblem, readJson } from './endpoint-http.ts';
 import { leaveCluster, removeMember, transferLeadership } from './leave.ts';
 import { MembershipError, proposeRegistryCommand } from './membership-changes.ts';
@@ -81,6 +82,7 @@ export async function routeOperations(
     // The Raft configuration as this voter applied it (the leader's is authoritative).
     return {
       settings: autopilotOf(voter.state.registry),
+      desiredVoters: voter.state.registry.desiredVoters,
       leader: status.leader,
       voters: status.confState.voters,
       learners: status.confState.learners,
@@ -89,10 +91,19 @@ export async function routeOperations(
   if (path === '/kedge/v1/autopilot' && (method === 'PUT' || method === 'POST')) {
     requireAdmin(o, req);
     requireLeader(o, voter);
-    const body = (await readJson(req)) as Partial<AutopilotSettings>;
-    const settings = { ...autopilotOf(voter.state.registry), ...body };
-    await asProblem(() => proposeRegistryCommand(voter.raft, { op: 'setAutopilot', settings }));
-    return { settings: autopilotOf(voter.state.registry) };
+    const change = autopilotChangeOf(await readJson(req));
+    if (change.settings !== undefined) {
+      const settings = { ...autopilotOf(voter.state.registry), ...change.settings };
+      await asProblem(() => proposeRegistryCommand(voter.raft, { op: 'setAutopilot', settings }));
+    }
+    if (change.desiredVoters !== undefined) {
+      const desiredVoters = change.desiredVoters;
+      await asProblem(() => proposeRegistryCommand(voter.raft, { op: 'setDesiredVoters', desiredVoters }));
+    }
+    return {
+      settings: autopilotOf(voter.state.registry),
+      desiredVoters: voter.state.registry.desiredVoters,
+    };
   }
   return undefined;
 }
@@ -110,11 +121,56 @@ function voterCredentials(o: ClusterEndpointOptions, voter: VoterControl, req: I
       `node ${id} is not a voter in this agent's registry; retry later`,
     );
   o.logger.info('voter credentials handed to a designated voter', { id });
+  const status = voter.raft.status();
+  // These are the new replica's Raft peers until its log names the members: it can answer only
+  // the peers it knows, so every member Raft counts as a voter (the leader first of all) is
+  // listed, whatever role the registry gives it, or the leader never hears the learner.
+  const raftVoters = new Set([...status.confState.voters, status.leader]);
+  const peers = voter.state.registry.members.filter((m) => m.role === 'voter' || raftVoters.has(m.id));
   return {
     caKeyPem: voter.caKeyPem,
     clusterKey: voter.clusterKey,
-    voters: votersOf(voter.state.registry.members),
-    catchUpIndex: voter.raft.status().commit,
+    voters: votersOf(peers.map((m) => ({ ...m, role: 'voter' as const }))),
+    catchUpIndex: status.commit,
+  };
+}
+
+const SETTING_KEYS: readonly (keyof AutopilotSettings)[] = [
+  'enabled',
+  'deadVoterGraceMs',
+  'stabilizationMs',
+  'maxLagEntries',
+];
+
+/** A PUT body: known settings only (an unknown key is a typo, refused rather than stored). */
+function autopilotChangeOf(body: unknown): {
+  settings?: Partial<AutopilotSettings>;
+  desiredVoters?: number;
+} {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpProblem(400, 'BadRequest', 'the autopilot settings must be a JSON object');
+  const record = body as Record<string, unknown>;
+  const unknown = Object.keys(record).filter(
+    (k) => k !== 'desiredVoters' && !(SETTING_KEYS as readonly string[]).includes(k),
+  );
+  if (unknown.length > 0)
+    throw new HttpProblem(
+      400,
+      'BadRequest',
+      `unknown autopilot setting(s) ${unknown.join(', ')}; known: ${[...SETTING_KEYS, 'desiredVoters'].join(', ')}`,
+    );
+  const settings: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) if (record[key] !== undefined) settings[key] = record[key];
+  const desiredVoters = record.desiredVoters;
+  // Checked here too (the registry checks it again), so a bad count changes none of the settings.
+  if (
+    desiredVoters !== undefined &&
+    (typeof desiredVoters !== 'number' || !VOTER_COUNTS.includes(desiredVoters))
+  )
+    throw new HttpProblem(400, 'BadRequest', `desiredVoters must be one of ${VOTER_COUNTS.join(', ')}`);
+  return {
+    ...(Object.keys(settings).length > 0 ? { settings: settings as Partial<AutopilotSettings> } : {}),
+    ...(desiredVoters !== undefined ? { desiredVoters } : {}),
   };
 }
 

@@ -7,8 +7,16 @@
  *   rejoinMember   a voter retired as dead comes back: a NEW id (ids are never reused, and the
  *                  old one is burnt in Raft), voter if there is a gap, else worker; once only
  *   setAutopilot   the cluster-wide autopilot settings (every leader uses the same grace)
+ *   setDesiredVoters  the voter count the autopilot keeps (1, 3, 5 or 7); lowering it demotes
+ *                  nobody: it only stops the autopilot from filling seats above it
  */
-import type { MemberRecord, MemberRole, RegistryResult, RegistryState } from './cluster-registry.ts';
+import {
+  type MemberRecord,
+  type MemberRole,
+  type RegistryResult,
+  type RegistryState,
+  VOTER_COUNTS,
+} from './cluster-registry.ts';
 
 /** Why a member left the registry. Only `dead` may come back by itself (rejoinMember). */
 export type RetireReason = 'dead' | 'left';
@@ -58,13 +66,15 @@ export type MembershipCommand =
       readonly apiAddress: string;
       readonly raftAddress: string;
     }
-  | { readonly op: 'setAutopilot'; readonly settings: AutopilotSettings };
+  | { readonly op: 'setAutopilot'; readonly settings: AutopilotSettings }
+  | { readonly op: 'setDesiredVoters'; readonly desiredVoters: number };
 
 export const MEMBERSHIP_OPS: readonly string[] = [
   'setMemberRole',
   'retireMember',
   'rejoinMember',
   'setAutopilot',
+  'setDesiredVoters',
 ];
 
 export function retiredOf(state: RegistryState): readonly RetiredMember[] {
@@ -168,6 +178,15 @@ export function applyMembershipCommand(
           'deadVoterGraceMs below 1000 would remove voters during a normal election',
         );
       return { state: { ...state, autopilot: s }, result: { ok: true } };
+    }
+    case 'setDesiredVoters': {
+      if (!VOTER_COUNTS.includes(command.desiredVoters))
+        return fail(
+          state,
+          'Invalid',
+          `the voter count must be one of ${VOTER_COUNTS.join(', ')} (an odd count: an even one tolerates no more failures)`,
+        );
+      return { state: { ...state, desiredVoters: command.desiredVoters }, result: { ok: true } };
     }
   }
 }

@@ -20,7 +20,7 @@ import { writePemBundle } from '../pki/files.ts';
 import { callAgent } from './agent-client.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
 import { type ClusterEndpointOptions, type VoterControl, votersOf } from './cluster-endpoint.ts';
-import type { MemberRecord, MemberRole, RegistryState } from './cluster-registry.ts';
+import type { MemberRecord, MemberRole } from './cluster-registry.ts';
 import { dataPaths, type KnownVoter, type NodeIdentity, writeIdentity, writeJsonFile } from './data-dir.ts';
 import {
   addressContext,
@@ -30,6 +30,7 @@ import {
 } from './membership-changes.ts';
 import { issueNodeCertificate } from './node-certificate.ts';
 import type { RetiredMember } from './registry-membership.ts';
+import { registriesFromVoters, watchRegistry } from './voter-polling.ts';
 
 export interface RejoinReply {
   readonly clusterId: string;
@@ -99,40 +100,19 @@ export interface RemovalWatchOptions {
 
 /** Watches, while this voter knows no leader, whether the cluster retired it. */
 export function watchForRemoval(o: RemovalWatchOptions): { stop(): void } {
-  let busy = false;
-  let done = false;
-  const timer = setInterval(() => {
-    if (busy || done || o.raftStatus().leader !== 0) return;
-    busy = true;
-    void checkOnce(o)
-      .then((acted) => {
-        done = acted;
-      })
-      .catch((error: unknown) => o.logger.warn('rejoin check failed', { error: (error as Error).message }))
-      .finally(() => {
-        busy = false;
-      });
-  }, o.intervalMs ?? 2000);
-  return { stop: () => clearInterval(timer) };
+  return watchRegistry({
+    intervalMs: o.intervalMs ?? 2000,
+    due: () => o.raftStatus().leader === 0,
+    check: () => checkOnce(o),
+    onError: (error) => o.logger.warn('rejoin check failed', { error: error.message }),
+  });
 }
 
 async function checkOnce(o: RemovalWatchOptions): Promise<boolean> {
   const me = o.identity();
   const self = `${me.advertise}:${me.apiPort}`;
-  for (const address of o.voterAddresses().filter((a) => a !== self)) {
-    let registry: Pick<RegistryState, 'clusterId' | 'retired'>;
-    try {
-      const reply = await callAgent(address, '/kedge/v1/members', {
-        ca: o.caPem,
-        clientCert: o.nodeCert,
-        timeoutMs: 1000,
-      });
-      if (reply.status !== 200) continue;
-      registry = reply.json as Pick<RegistryState, 'clusterId' | 'retired'>;
-    } catch (error) {
-      o.logger.debug('voter did not answer the removal check', { address, error: (error as Error).message });
-      continue;
-    }
+  const others = o.voterAddresses().filter((a) => a !== self);
+  for await (const { address, registry } of registriesFromVoters(others, o, 'removal check')) {
     if (registry.clusterId !== me.clusterId) continue;
     const retired = (registry.retired ?? []).find((r: RetiredMember) => r.id === me.nodeId);
     if (retired === undefined) return false;

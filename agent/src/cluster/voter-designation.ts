@@ -13,8 +13,8 @@ import type { Logger } from '../../../consensus/src/node/logger.ts';
 import { writePemBundle } from '../pki/files.ts';
 import { callAgent } from './agent-client.ts';
 import type { AgentLifecycle } from './agent-lifecycle.ts';
-import type { MemberRecord } from './cluster-registry.ts';
 import { dataPaths, type KnownVoter, type NodeIdentity, writeIdentity, writeJsonFile } from './data-dir.ts';
+import { registriesFromVoters, watchRegistry } from './voter-polling.ts';
 
 export interface DesignationWatchOptions {
   readonly dataDir: string;
@@ -36,45 +36,21 @@ interface VoterCredentials {
 
 /** Watches the registry for this worker being made a voter. */
 export function watchForVoterDesignation(o: DesignationWatchOptions): { stop(): void } {
-  let busy = false;
-  let done = false;
-  const timer = setInterval(() => {
-    if (busy || done) return;
-    busy = true;
-    void checkOnce(o)
-      .then((acted) => {
-        done = acted;
-      })
-      .catch((error: unknown) =>
-        o.logger.warn('voter designation check failed', { error: (error as Error).message }),
-      )
-      .finally(() => {
-        busy = false;
-      });
-  }, o.intervalMs ?? 1000);
-  return { stop: () => clearInterval(timer) };
+  return watchRegistry({
+    intervalMs: o.intervalMs ?? 1000,
+    check: () => checkOnce(o),
+    onError: (error) => o.logger.warn('voter designation check failed', { error: error.message }),
+  });
 }
 
 async function checkOnce(o: DesignationWatchOptions): Promise<boolean> {
   const me = o.identity();
-  for (const address of o.voterAddresses()) {
-    let members: readonly MemberRecord[];
-    try {
-      const reply = await callAgent(address, '/kedge/v1/members', {
-        ca: o.caPem,
-        clientCert: o.nodeCert,
-        timeoutMs: 1000,
-      });
-      if (reply.status !== 200) continue;
-      members = (reply.json as { members: MemberRecord[] }).members;
-    } catch (error) {
-      o.logger.debug('voter did not answer the designation check', {
-        address,
-        error: (error as Error).message,
-      });
-      continue;
-    }
-    const record = members.find((m) => m.id === me.nodeId);
+  for await (const { address, registry } of registriesFromVoters(
+    o.voterAddresses(),
+    o,
+    'designation check',
+  )) {
+    const record = registry.members?.find((m) => m.id === me.nodeId);
     if (record?.role !== 'voter') return false;
     const reply = await callAgent(address, '/kedge/v1/voter-credentials', {
       body: {},

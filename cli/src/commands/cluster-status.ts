@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { callAgent } from '../../../agent/src/cluster/agent-client.ts';
 import type { CommandSpec } from '../command.ts';
+import { runClusterAutopilot } from './cluster-autopilot.ts';
 import { runTransferLeader } from './transfer-leader.ts';
 
 export interface Endpoint {
@@ -33,8 +34,10 @@ export const clusterCommand: CommandSpec = {
   name: 'cluster',
   group: 'cluster',
   summary: 'Cluster membership: members, roles, term, leader, commit/applied index, lag, health',
-  usage: 'kedge cluster status [--kubeconfig F | --dir D]\nkedge cluster transfer-leader [--to NODE_ID]',
-  subcommands: ['status', 'transfer-leader'],
+  usage: `kedge cluster status [--kubeconfig F | --dir D]
+kedge cluster transfer-leader [NODE | --to NODE]     NODE: a voter's id or name
+kedge cluster autopilot [--dead-voter-grace 30s] [--stabilization 3s] [--voters 1|3|5|7] [--enabled true|false]`,
+  subcommands: ['status', 'transfer-leader', 'autopilot'],
   flags: [
     { name: 'dir', type: 'string', help: 'A local cluster made by `kedge up` (uses its kubeconfig)' },
     {
@@ -42,11 +45,24 @@ export const clusterCommand: CommandSpec = {
       type: 'string',
       help: 'transfer-leader: the voter to hand leadership to (default: the most caught-up)',
     },
+    {
+      name: 'dead-voter-grace',
+      type: 'string',
+      help: 'autopilot: how long a voter may be unheard before it is replaced (e.g. 30s)',
+    },
+    {
+      name: 'stabilization',
+      type: 'string',
+      help: 'autopilot: how long a worker must be healthy before it is made a voter',
+    },
+    { name: 'voters', type: 'string', help: 'autopilot: the voter count to keep (1, 3, 5 or 7)' },
+    { name: 'enabled', type: 'string', help: 'autopilot: true or false' },
   ],
   run: async (inv) => {
     if (inv.args[0] === 'transfer-leader') return runTransferLeader(inv);
+    if (inv.args[0] === 'autopilot') return runClusterAutopilot(inv);
     if (inv.args[0] !== 'status') {
-      inv.err('usage: kedge cluster status [--kubeconfig F | --dir D]\n');
+      inv.err('usage: kedge cluster status|transfer-leader|autopilot (see kedge cluster --help)\n');
       return 2;
     }
     const dir = inv.flags.string('dir');

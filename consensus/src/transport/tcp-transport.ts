@@ -49,6 +49,7 @@ export interface TcpTransport extends Transport, TransportFeedback {
 
 interface PeerState {
   link: PeerLink;
+  readonly address: string;
   /** Whether some connection with the peer is up and its drop has not been reported yet. */
   up: boolean;
 }
@@ -218,8 +219,13 @@ export async function createTcpTransport(options: TcpTransportOptions): Promise<
     addPeer(id, address) {
       if (closed || id === self) return;
       const existing = peers.get(id);
+      // The driver names every member again after each membership change: re-dialling a peer
+      // whose address did not change would drop a live link, and a follower that sees its
+      // leader's link drop takes it for dead and campaigns at once (fast failover).
+      if (existing?.address === address) return;
       if (existing) existing.link.close();
       const state: PeerState = {
+        address,
         up: false,
         link: new PeerLink({
           self,

@@ -115,6 +115,30 @@ describe.each(['tcp', 'tls'] as const)('tcp transport (%s)', (mode) => {
     }
   });
 
+  it('keeps a live link when a peer is named again at the same address', async () => {
+    // The driver re-adds every member after each membership change; a dropped link there made
+    // followers take their leader for dead and campaign (issue #8).
+    const { a, b } = await pair(mode);
+    try {
+      const downs: string[] = [];
+      a.onPeerDown((peer) => downs.push(`a lost ${peer}`));
+      b.onPeerDown((peer) => downs.push(`b lost ${peer}`));
+      const atB = inbox(b);
+      const atA = inbox(a);
+      a.send([heartbeat(1, 2, 1)]);
+      b.send([heartbeat(2, 1, 1)]);
+      await Promise.all([atB.waitFor(1), atA.waitFor(1)]);
+      a.addPeer(2, `127.0.0.1:${b.address.port}`);
+      b.addPeer(1, `127.0.0.1:${a.address.port}`);
+      a.send([heartbeat(1, 2, 2)]);
+      await atB.waitFor(2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(downs).toEqual([]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('reports a peer down when its process goes away, and reconnects when it is back', async () => {
     const { a, b } = await pair(mode);
     const downs: NodeId[] = [];
