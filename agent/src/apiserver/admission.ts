@@ -5,6 +5,7 @@
  * injected when the server is built.
  */
 import { randomInt } from 'node:crypto';
+import { nameSuffix } from '../api/generated-names.ts';
 import type { ResourceInfo } from '../api/registry.ts';
 import type { KubeObject } from '../api/types/meta.ts';
 import { dns1123Subdomain } from '../api/validation/names.ts';
@@ -71,15 +72,11 @@ export function checkEnvelope(body: unknown, info: ResourceInfo, route: Resource
   return object;
 }
 
-const generatedChars = 'bcdfghjklmnpqrstvwxz2456789';
-
 /** Fills a name from `generateName` (+5 random characters, as Kubernetes does) and checks it. */
 export function nameForCreate(object: KubeObject, info: ResourceInfo): void {
   const metadata = object.metadata;
   if (!metadata.name && metadata.generateName) {
-    let suffix = '';
-    for (let i = 0; i < 5; i++) suffix += generatedChars[randomInt(generatedChars.length)];
-    metadata.name = `${metadata.generateName}${suffix}`;
+    metadata.name = `${metadata.generateName}${nameSuffix(randomInt)}`;
   }
   checkName(object, info);
 }

@@ -14,6 +14,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { badRequest, conflict, internalError, isStatusError, notFound, StatusError } from '../api/errors.ts';
+import { nameSuffix } from '../api/generated-names.ts';
 import { findResource, type ResourceInfo } from '../api/registry.ts';
 import type { KubeList, KubeObject, Status } from '../api/types/meta.ts';
 import type { Pod } from '../api/types/pod.ts';
@@ -29,8 +30,6 @@ import type {
   ResourceRef,
 } from '../controllers/runtime/client.ts';
 import type { WatchEvent } from '../store/watch-hub.ts';
-
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export interface BackendClusterClientOptions {
   /** Milliseconds since the epoch (timestamps written by the client). */
@@ -102,7 +101,7 @@ export class BackendClusterClient implements ClusterClient {
       const obj = structuredClone(object) as KubeObject;
       if (!info.namespaced) delete obj.metadata.namespace;
       if ((obj.metadata.name ?? '') === '' && obj.metadata.generateName !== undefined)
-        obj.metadata.name = obj.metadata.generateName + suffix();
+        obj.metadata.name = obj.metadata.generateName + nameSuffix(randomInt);
       const uid = this.#newUid();
       await admitPriorityOnCreate(this.#backend, info, obj);
       const admitted = apiAdmission.admitCreate(info, obj, uid);
@@ -267,12 +266,6 @@ async function settle<T>(fn: () => Promise<T>): Promise<T | StatusError> {
     if (isStatusError(error)) return error;
     return internalError(`the control plane failed a request: ${(error as Error).message}`);
   }
-}
-
-function suffix(): string {
-  let s = '';
-  for (let i = 0; i < 5; i++) s += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  return s;
 }
 
 /** RFC 3339, second precision, as Kubernetes writes timestamps. */

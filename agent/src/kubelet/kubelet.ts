@@ -25,9 +25,10 @@ import { type ExecTarget, type ExecTargetRequest, execTarget } from './pod-exec.
 import { type PodLogRequest, podLogs } from './pod-logs.ts';
 import { type PortForwardTarget, portForwardTarget } from './pod-port-forward.ts';
 import { type ServiceAccountConfig, tearDownVolumes } from './pod-volumes.ts';
-import { PodWorker, type WorkerContext } from './pod-worker.ts';
+import { PodWorker } from './pod-worker.ts';
 import { type BackOffPolicy, defaultBackOffPolicy } from './restart-backoff.ts';
 import { kubeTime } from './store-node-client.ts';
+import type { WorkerContext } from './worker-context.ts';
 
 export interface KubeletConfig {
   readonly nodeName: string;

@@ -6,39 +6,21 @@
  * also how ConfigMap and Secret volumes follow their objects). Errors become container problems,
  * events and log lines, never exceptions out of the kubelet.
  */
-import { StatusError } from '../api/errors.ts';
-import type { Container, Pod, PodStatus } from '../api/types/pod.ts';
+import type { Container, Pod } from '../api/types/pod.ts';
 import { LABEL } from '../runtime/labels.ts';
 import { RuntimeError } from '../runtime/podman-cli.ts';
-import type { ContainerRuntime } from '../runtime/runtime.ts';
-import { createdRun, prepareContainer } from './container-start.ts';
-import type { ImagePolicy } from './image-policy.ts';
-import { type HookTarget, runLifecycleHook, runPreStopHooks } from './lifecycle-hooks.ts';
-import type { NodeClient } from './node-client.ts';
+import { launchContainer, type StartAction } from './container-launch.ts';
 import type { ObservedPod, ObservedSandbox, RuntimeContainer } from './observed-pod.ts';
 import { computePodActions, type PodAction, type PodPlan } from './pod-actions.ts';
 import { type ContainerProblem, generatePodStatus } from './pod-status.ts';
-import { type PodVolumes, setUpVolumes, tearDownVolumes, type VolumeContext } from './pod-volumes.ts';
+import { PodStatusWriter } from './pod-status-writer.ts';
+import { killContainer, terminatePod } from './pod-termination.ts';
+import { type PodVolumes, setUpVolumes } from './pod-volumes.ts';
 import { Prober } from './prober.ts';
-import type { BackOffPolicy } from './restart-backoff.ts';
 import { sandboxConfig, unsupportedFeature } from './runtime-config.ts';
-
-export interface WorkerContext {
-  readonly runtime: ContainerRuntime;
-  readonly client: NodeClient;
-  readonly hostIP: string;
-  readonly backOff: BackOffPolicy;
-  readonly volumes: VolumeContext;
-  readonly images: ImagePolicy;
-  readonly clusterEnv: Readonly<Record<string, string>>;
-  readonly resyncMs: number;
-  record(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void;
-  log(message: string): void;
-}
+import type { WorkerContext } from './worker-context.ts';
 
 const idle: PodPlan = { actions: [], backOffs: new Map(), wakeAt: undefined };
-
-const statusKey = (s: PodStatus | undefined): string => JSON.stringify(s ?? {});
 
 export class PodWorker {
   readonly uid: string;
@@ -55,7 +37,7 @@ export class PodWorker {
   /** Why the pod as a whole cannot run (an unsupported feature, volumes never set up). */
   #podProblem: ContainerProblem | undefined;
   readonly #problems = new Map<string, ContainerProblem>();
-  #lastStatus = '';
+  readonly #status: PodStatusWriter;
   #running: Promise<void> | undefined;
   /** The address of a sandbox just created, being read. */
   #sandboxInspect: Promise<void> | undefined;
@@ -79,7 +61,7 @@ export class PodWorker {
     this.#sandbox = adopted?.sandbox;
     this.#sandboxKnown = adopted !== undefined;
     this.#containers = adopted?.containers;
-    this.#lastStatus = statusKey(pod.status);
+    this.#status = new PodStatusWriter(ctx, pod.status);
     this.#finished = new Promise((r) => {
       this.#finish = r;
     });
@@ -310,19 +292,9 @@ export class PodWorker {
       hostIP: this.#ctx.hostIP,
       now: new Date(),
     });
-    const key = statusKey(status);
-    if (key === this.#lastStatus) return;
-    const written = await this.#ctx.client.updatePodStatus({ ...pod, status });
-    if (written instanceof StatusError) {
-      // Conflict: the pod changed meanwhile (deletion, labels); the watch brings the new object
-      // and the next sync writes again. NotFound: it is gone, and its DELETED event is on its way.
-      if (written.reason !== 'NotFound' && written.reason !== 'Conflict')
-        this.#ctx.log(`pod ${this.#name()}: status write failed: ${written.message}`);
-      return;
-    }
-    this.#lastStatus = key;
+    const written = await this.#status.write(pod, status);
     // Our own write comes back through the watch; keep the newer object so later writes carry it.
-    if (!this.#pod.metadata.deletionTimestamp) this.#pod = written;
+    if (written && !this.#pod.metadata.deletionTimestamp) this.#pod = written;
   }
 
   /**
@@ -389,113 +361,49 @@ export class PodWorker {
     }
   }
 
-  async #start(pod: Pod, action: Extract<PodAction, { type: 'startContainer' }>): Promise<boolean | string> {
-    const { runtime } = this.#ctx;
-    const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find(
-      (x) => x.name === action.container,
-    );
+  /** Starts one run (container-launch.ts) on the worker's sandbox, volumes and view of the runs. */
+  async #start(pod: Pod, action: StartAction): Promise<boolean | string> {
     const sandbox = this.#sandbox;
-    if (!c || !sandbox) return false;
-    if (this.#podProblem || !this.#volumes) return false;
-    if (JSON.stringify(c.env ?? []).includes('status.podIP')) await this.#sandboxInspect;
-    const problem = await prepareContainer(pod, c, action.attempt, {
-      images: this.#ctx.images,
-      client: this.#ctx.client,
-      podIP: this.#sandbox?.ip,
-      hostIP: this.#ctx.hostIP,
-      clusterEnv: this.#ctx.clusterEnv,
-      volumes: this.#volumes,
-    });
-    if ('reason' in problem) {
-      if (this.#problems.get(c.name)?.message !== problem.message)
-        this.#ctx.record(pod, 'Warning', 'Failed', `Error: ${problem.reason}: ${problem.message}`);
-      this.#problems.set(c.name, problem);
-      return false;
-    }
-    if (action.replaces) {
-      await runtime.removeContainer(action.replaces);
-      this.#containers = (this.#containers ?? []).filter((x) => x.id !== action.replaces);
-    }
-    const id = await runtime.createContainer(sandbox.id, problem.config);
-    this.#problems.delete(c.name);
-    // Known before the start, so a failed start still leaves a 'created' run to replace.
-    this.#containers = [...(this.#containers ?? []), createdRun(id, c.name, action.attempt, sandbox.id)];
-    await runtime.startContainer(id);
-    this.#ctx.record(pod, 'Normal', 'Started', `Started container ${c.name}`);
-    // `start` returns once the process runs; record that rather than inspect it again. A run that
-    // exits at once is seen by the next relist, which also brings the image id.
-    this.#containers = this.#containers.map((x) =>
-      x.id === id ? { ...x, state: 'running' as const, startedAt: new Date(), image: c.image ?? '' } : x,
+    const volumes = this.#volumes;
+    if (!sandbox || this.#podProblem || !volumes) return false;
+    return launchContainer(
+      this.#ctx,
+      {
+        pod,
+        sandbox,
+        volumes,
+        problems: this.#problems,
+        podIP: () => this.#sandbox?.ip,
+        sandboxAddressKnown: async () => {
+          await this.#sandboxInspect;
+        },
+        updateRuns: (change) => {
+          this.#containers = change(this.#containers ?? []);
+        },
+      },
+      action,
     );
-    const postStart = c.lifecycle?.postStart;
-    if (postStart === undefined) return true;
-    // Like Kubernetes, the container is not running for us until its postStart hook returns.
-    if (postStart.httpGet && !postStart.httpGet.host) await this.#sandboxInspect;
-    const failure = await runLifecycleHook(
-      'PostStart',
-      postStart,
-      this.#hookTarget(pod, c, id),
-      pod.spec.terminationGracePeriodSeconds ?? 30,
-    );
-    if (failure === undefined) return true;
-    this.#ctx.record(pod, 'Warning', 'FailedPostStartHook', failure);
-    await this.#kill(pod, c.name, id, `FailedPostStartHook: ${failure}`);
-    // Inspected by the caller: the run is exited now, and the restart policy takes it from there.
-    return id;
   }
 
-  #hookTarget(pod: Pod, container: Container, containerId: string): HookTarget {
-    return { pod, container, containerId, podIP: this.#sandbox?.ip, runtime: this.#ctx.runtime };
+  /** Stops one container with its preStop hook (pod-termination.ts). */
+  #kill(pod: Pod, name: string, containerId: string, why: string): Promise<void> {
+    return killContainer(this.#ctx, pod, this.#sandbox?.ip, name, containerId, why);
   }
 
-  /** Stops one container: its preStop hook within the grace period, then SIGTERM with what is left. */
-  async #kill(pod: Pod, name: string, containerId: string, why: string): Promise<void> {
-    this.#ctx.record(pod, 'Normal', 'Killing', `Stopping container ${name}: ${why}`);
-    const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
-    const c = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].find((x) => x.name === name);
-    const left = c
-      ? await runPreStopHooks([this.#hookTarget(pod, c, containerId)], grace, (_, message) =>
-          this.#ctx.record(pod, 'Warning', 'FailedPreStopHook', message),
-        )
-      : grace;
-    await this.#ctx.runtime.stopContainer(containerId, left);
-  }
-
-  /** Graceful stop (SIGTERM, the grace period, SIGKILL), removal of everything, then the API object. */
+  /** Ends the pod on the node and then in the API (pod-termination.ts); retried until the API takes it. */
   async #terminate(): Promise<void> {
-    const pod = this.#pod;
-    const { runtime } = this.#ctx;
     this.#prober.stop();
-    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-    const sandboxes = await runtime.listPodSandboxes({ [LABEL.podUid]: this.uid });
-    const running = sandboxes.some((s) => s.state === 'ready')
-      ? (await runtime.listContainers({ [LABEL.podUid]: this.uid })).filter((r) => r.state === 'running')
-      : [];
-    const targets = running.flatMap((r) => {
-      const c = pod.spec.containers.find((x) => x.name === r.name);
-      return c ? [this.#hookTarget(pod, c, r.id)] : [];
+    const pod = this.#pod;
+    const podIP = this.#sandbox?.ip;
+    const outcome = await terminatePod(this.#ctx, {
+      pod,
+      uid: this.uid,
+      podIP,
+      isRemoved: () => this.#removed,
     });
-    const left = await runPreStopHooks(targets, grace, (_, message) =>
-      this.#ctx.record(pod, 'Warning', 'FailedPreStopHook', message),
-    );
-    for (const s of sandboxes) {
-      if (s.state === 'ready') await runtime.stopPodSandbox(s.id, left);
-      await runtime.removePodSandbox(s.id);
-    }
-    for (const c of await runtime.listContainers({ [LABEL.podUid]: this.uid }))
-      await runtime.removeContainer(c.id);
-    await tearDownVolumes(this.#ctx.volumes.dataDir, this.uid);
-    if (!this.#removed) {
-      const out = await this.#ctx.client.finalizePodDeletion(
-        pod.metadata.namespace ?? 'default',
-        pod.metadata.name ?? '',
-        this.uid,
-      );
-      if (out instanceof StatusError && out.reason !== 'NotFound' && out.reason !== 'Conflict') {
-        this.#ctx.log(`pod ${this.#name()}: could not finish its deletion: ${out.message}; retrying`);
-        this.#schedule(Date.now() + 1000);
-        return;
-      }
+    if (outcome === 'retry') {
+      this.#schedule(Date.now() + 1000);
+      return;
     }
     this.#done = true;
     clearTimeout(this.#timer);

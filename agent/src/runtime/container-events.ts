@@ -1,6 +1,7 @@
 import { execa } from 'execa';
-import { labelFilterFlags } from './labels.ts';
+import { LABEL, labelFilterFlags, MANAGER } from './labels.ts';
 import { type PodmanCli, RuntimeError } from './podman-cli.ts';
+import type { PodmanDriver } from './podman-driver.ts';
 import { isRecord, labelsOf } from './podman-json.ts';
 import type { ContainerEvent, LabelFilter } from './runtime.ts';
 
@@ -65,6 +66,33 @@ export async function* cliContainerEvents(
       command,
       result.exitCode,
       stderr,
+    );
+  }
+}
+
+/** Container events for the kubelet: the API's stream, else a `podman events` process. */
+export async function* podmanContainerEvents(
+  driver: PodmanDriver,
+  filter: LabelFilter,
+  signal: AbortSignal,
+): AsyncGenerator<ContainerEvent> {
+  if (driver.kind !== 'pod')
+    throw new RuntimeError('Failed', 'docker events are not supported; listing instead', 'events');
+  const ownFilter = { ...filter, [LABEL.managedBy]: MANAGER };
+  const api = driver.liveApi();
+  if (!api) {
+    yield* cliContainerEvents(driver.cli, ownFilter, signal);
+    return;
+  }
+  for await (const record of api.containerEvents(ownFilter, signal)) {
+    const event = parseContainerEvent(record);
+    if (event) yield event;
+  }
+  if (!signal.aborted) {
+    throw new RuntimeError(
+      'Failed',
+      `the podman API service closed its event stream (${driver.serviceExitReason() ?? 'still running'})`,
+      'GET /events',
     );
   }
 }

@@ -10,6 +10,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../../../consensus/src/node/logger.ts';
+import { nameSuffix } from '../api/generated-names.ts';
 import type { Namespace, ServiceAccount } from '../api/types/core.ts';
 import type { ObjectBackend } from '../apiserver/backend.ts';
 import { generateToken } from '../auth/tokens.ts';
@@ -21,15 +22,6 @@ import { type ControllerDefinition, ControllerManager } from '../controllers/run
 import { splitKey } from '../controllers/runtime/objects.ts';
 import { reconcileDefaultAccount, reconcileTokens, SECRETS, SERVICEACCOUNTS } from './reconcile.ts';
 import { accountTokenOf, DEFAULT_SERVICE_ACCOUNT } from './token-secret.ts';
-
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** Kubernetes' 5-character name suffix (no vowels, no look-alikes). */
-function nameSuffix(): string {
-  let out = '';
-  for (let i = 0; i < 5; i++) out += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-  return out;
-}
 
 export function defaultServiceAccountController(): ControllerDefinition {
   return {
@@ -58,7 +50,7 @@ export interface TokenControllerOptions {
 }
 
 export function serviceAccountTokenController(options: TokenControllerOptions): ControllerDefinition {
-  const fresh = options.fresh ?? (() => ({ token: generateToken(), suffix: nameSuffix() }));
+  const fresh = options.fresh ?? (() => ({ token: generateToken(), suffix: nameSuffix(randomInt) }));
   return {
     name: 'service-account-token',
     primary: SERVICEACCOUNTS,

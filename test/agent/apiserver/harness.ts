@@ -130,3 +130,10 @@ export const deployment = (name: string, replicas = 2, image = 'nginx:1.25') => 
     },
   },
 });
+
+/** The default namespace's Deployments collection, the resource most server tests write. */
+export const deploymentsPath = '/apis/apps/v1/namespaces/default/deployments';
+
+/** The Accept header kubectl get sends: a Table (v1, then v1beta1), else plain JSON. */
+export const tableAccept =
+  'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';

@@ -67,17 +67,36 @@ function validateIntOrPercent(v: unknown, p: FieldPath): FieldError[] {
 
 const isZero = (v: unknown) => v === 0 || v === '0%';
 
+/** maxUnavailable and maxSurge of a rolling update (Deployment, DaemonSet): each an int or a percentage. */
+function validateRollingUpdateBounds(ru: Loose, path: FieldPath): FieldError[] {
+  return [
+    ...validateIntOrPercent(ru.maxUnavailable, path.child('maxUnavailable')),
+    ...validateIntOrPercent(ru.maxSurge, path.child('maxSurge')),
+  ];
+}
+
+/** A StatefulSet's or DaemonSet's updateStrategy.type: they update in place or only on delete. */
+function validateUpdateStrategyType(us: Loose): FieldError[] {
+  return validateEnum(us.type, ['RollingUpdate', 'OnDelete'], SPEC.child('updateStrategy', 'type'));
+}
+
+/**
+ * The template of a controller that keeps its pods running (restartPolicy Always), selected by
+ * its selector; a StatefulSet's claim templates count as the pods' volumes.
+ */
+function validateKeptRunningTemplate(spec: Loose): FieldError[] {
+  return validateSelectedTemplate(
+    spec.selector as LabelSelector,
+    spec.template as PodTemplateSpec,
+    SPEC,
+    ['Always'],
+    claimTemplateNames(spec.volumeClaimTemplates),
+  );
+}
+
 export function validateDeploymentSpec(spec: Loose): FieldError[] {
   const errs = validateNonNegative(spec.replicas, SPEC.child('replicas'));
-  errs.push(
-    ...validateSelectedTemplate(
-      spec.selector as LabelSelector,
-      spec.template as PodTemplateSpec,
-      SPEC,
-      ['Always'],
-      claimTemplateNames(spec.volumeClaimTemplates),
-    ),
-  );
+  errs.push(...validateKeptRunningTemplate(spec));
   const strategy = (spec.strategy ?? {}) as Loose;
   const stp = SPEC.child('strategy');
   errs.push(...validateEnum(strategy.type, ['Recreate', 'RollingUpdate'], stp.child('type')));
@@ -89,8 +108,7 @@ export function validateDeploymentSpec(spec: Loose): FieldError[] {
       detail: "may not be specified when strategy `type` is 'Recreate'",
     });
   if (ru !== undefined) {
-    errs.push(...validateIntOrPercent(ru.maxUnavailable, stp.child('rollingUpdate', 'maxUnavailable')));
-    errs.push(...validateIntOrPercent(ru.maxSurge, stp.child('rollingUpdate', 'maxSurge')));
+    errs.push(...validateRollingUpdateBounds(ru, stp.child('rollingUpdate')));
     if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge))
       errs.push(
         invalid(
@@ -121,15 +139,7 @@ export function validateDeploymentSpec(spec: Loose): FieldError[] {
 export function validateReplicaSetSpec(spec: Loose): FieldError[] {
   const errs = validateNonNegative(spec.replicas, SPEC.child('replicas'));
   errs.push(...validateNonNegative(spec.minReadySeconds, SPEC.child('minReadySeconds')));
-  errs.push(
-    ...validateSelectedTemplate(
-      spec.selector as LabelSelector,
-      spec.template as PodTemplateSpec,
-      SPEC,
-      ['Always'],
-      claimTemplateNames(spec.volumeClaimTemplates),
-    ),
-  );
+  errs.push(...validateKeptRunningTemplate(spec));
   return errs;
 }
 
@@ -143,22 +153,14 @@ export function validateStatefulSetSpec(spec: Loose): FieldError[] {
     ),
   );
   const us = (spec.updateStrategy ?? {}) as Loose;
-  errs.push(...validateEnum(us.type, ['RollingUpdate', 'OnDelete'], SPEC.child('updateStrategy', 'type')));
+  errs.push(...validateUpdateStrategyType(us));
   errs.push(
     ...validateNonNegative(
       (us.rollingUpdate as Loose | undefined)?.partition,
       SPEC.child('updateStrategy', 'rollingUpdate', 'partition'),
     ),
   );
-  errs.push(
-    ...validateSelectedTemplate(
-      spec.selector as LabelSelector,
-      spec.template as PodTemplateSpec,
-      SPEC,
-      ['Always'],
-      claimTemplateNames(spec.volumeClaimTemplates),
-    ),
-  );
+  errs.push(...validateKeptRunningTemplate(spec));
   return errs;
 }
 
@@ -175,28 +177,11 @@ function claimTemplateNames(templates: unknown): Set<string> {
 
 export function validateDaemonSetSpec(spec: Loose): FieldError[] {
   const us = (spec.updateStrategy ?? {}) as Loose;
-  const errs = validateEnum(us.type, ['RollingUpdate', 'OnDelete'], SPEC.child('updateStrategy', 'type'));
+  const errs = validateUpdateStrategyType(us);
   const ru = us.rollingUpdate as Loose | undefined;
-  if (ru !== undefined) {
-    errs.push(
-      ...validateIntOrPercent(
-        ru.maxUnavailable,
-        SPEC.child('updateStrategy', 'rollingUpdate', 'maxUnavailable'),
-      ),
-    );
-    errs.push(
-      ...validateIntOrPercent(ru.maxSurge, SPEC.child('updateStrategy', 'rollingUpdate', 'maxSurge')),
-    );
-  }
-  errs.push(
-    ...validateSelectedTemplate(
-      spec.selector as LabelSelector,
-      spec.template as PodTemplateSpec,
-      SPEC,
-      ['Always'],
-      claimTemplateNames(spec.volumeClaimTemplates),
-    ),
-  );
+  if (ru !== undefined)
+    errs.push(...validateRollingUpdateBounds(ru, SPEC.child('updateStrategy', 'rollingUpdate')));
+  errs.push(...validateKeptRunningTemplate(spec));
   return errs;
 }
 

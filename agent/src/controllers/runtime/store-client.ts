@@ -11,6 +11,7 @@ import {
   type StatusError,
   StatusError as StatusErrorClass,
 } from '../../api/errors.ts';
+import { nameSuffix, pickWith } from '../../api/generated-names.ts';
 import type { KubeList, KubeObject } from '../../api/types/meta.ts';
 import type { Pod } from '../../api/types/pod.ts';
 import type { ObjectCommand } from '../../store/commands.ts';
@@ -25,8 +26,6 @@ import type {
   ResourceRef,
 } from './client.ts';
 import { type Clock, timestamp } from './clock.ts';
-
-const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export interface InProcessClientOptions {
   readonly clock: Clock;
@@ -186,9 +185,6 @@ export class InProcessClusterClient implements ClusterClient {
   }
 
   private suffix(): string {
-    const random = this.options.random ?? Math.random;
-    let s = '';
-    for (let i = 0; i < 5; i++) s += NAME_ALPHABET[Math.floor(random() * NAME_ALPHABET.length)] ?? 'b';
-    return s;
+    return nameSuffix(pickWith(this.options.random ?? Math.random));
   }
 }

@@ -1,13 +1,11 @@
 /** Generated names: `<owner>-<5 chars>` from Kubernetes' alphabet (no vowels, no look-alike digits). */
+import { NAME_ALPHABET as ALPHABET, nameSuffix, pickWith } from '../../api/generated-names.ts';
 
-const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_NAME = 63;
 
 /** Five random characters drawn from `random` (an injected source, so that tests replay). */
 export function randomSuffix(random: () => number): string {
-  let s = '';
-  for (let i = 0; i < 5; i++) s += ALPHABET[Math.floor(random() * ALPHABET.length) % ALPHABET.length] ?? 'b';
-  return s;
+  return nameSuffix(pickWith(random));
 }
 
 /** `<base>-<suffix>`, the base cut so the name stays a valid 63-character label. */
