@@ -8,7 +8,9 @@
  *   snapshot save       with a Deployment, a ConfigMap and a Secret in the store
  *   leave (voter)       the leader leaves: it hands over first, leaves the Raft configuration,
  *                       the autopilot promotes a worker (3 voters again), writes go on
- *   leave (worker)      its Node disappears and it is no member any more
+ *   leave (worker)      drained first: its Deployment pod is recreated on another node, its
+ *                       DaemonSet pod is left for the agent to delete with the Node; then the
+ *                       Node disappears, no pod stays bound to it, it is no member any more
  *   snapshot restore    into a new data dir: a new one-agent cluster serves the same objects;
  *                       a truncated or altered file is refused and writes nothing
  */
@@ -22,7 +24,14 @@ import { callAgent } from '../../agent/src/cluster/agent-client.ts';
 import { spawnAgent } from '../../agent/src/cluster/local-cluster.ts';
 import { removeNodeContainers } from '../../agent/src/control/sample-workload.ts';
 import { KEDGE } from '../cli/cluster-fixture.ts';
-import { type LocalTestCluster, startLocalCluster, waitFor } from './local-cluster-harness.ts';
+import {
+  BUSYBOX,
+  isRunningReady,
+  type LocalTestCluster,
+  type PodView,
+  startLocalCluster,
+  waitFor,
+} from './local-cluster-harness.ts';
 
 interface Run {
   readonly code: number;
@@ -264,7 +273,7 @@ data: {password: ${Buffer.from('s3cret').toString('base64')}}
     await write('after-voter-left');
   });
 
-  it('lets a worker leave: its Node is deleted and it is no member any more', async () => {
+  it('lets a worker leave: drained first, its Node is deleted and it is no member any more', async () => {
     // The seat the voter left is filled (no designation under way): the worker left is one.
     const view = await waitFor(
       'three voters and a worker',
@@ -279,9 +288,41 @@ data: {password: ${Buffer.from('s3cret').toString('base64')}}
     const worker = view.members.find((m) => m.role === 'worker')!;
     const nodes = await kedge('get', 'nodes', ...kubeconfigFlag());
     expect(nodes.stdout).toContain(worker.name);
+    const t0 = Date.now();
+    const onWorker = await placeWorkloadOn(worker.name);
+    const t1 = Date.now();
     const left = await kedge('leave', '--data-dir', agentOf(worker).dataDir);
+    const t2 = Date.now();
     expect(left.code, left.stderr).toBe(0);
+    // The drain, in `kedge node drain`'s words, before the leave.
+    expect(left.stdout).toContain(`node/${worker.name} cordoned\ndeleting pod default/${onWorker.web}\n`);
+    expect(left.stdout).toContain(`pod/${onWorker.web} deleted\nnode/${worker.name} drained\n`);
+    expect(left.stderr).toContain(`ignoring DaemonSet-managed Pods: default/${onWorker.daemon}`);
     expect(left.stdout).toMatch(new RegExp(`node ${worker.id} left the cluster \\(worker deregistered\\)`));
+    const moved = await waitFor(
+      'the Deployment pod to run on another node',
+      async () => {
+        const pods = await cluster.pods('app=leave-web');
+        return pods.length === 1 && isRunningReady(pods[0]!) ? pods[0] : undefined;
+      },
+      20_000,
+      async () =>
+        JSON.stringify((await cluster.pods('app=leave-web')).map((p) => [p.spec.nodeName, p.status])),
+    );
+    console.log('worker leave figures', {
+      placeWorkloadMs: t1 - t0,
+      drainAndLeaveMs: t2 - t1,
+      replacementRunningMs: Date.now() - t2,
+    });
+    expect(moved.spec.nodeName).not.toBe(worker.name);
+    expect(moved.metadata.name).not.toBe(onWorker.web);
+    const bound = await cluster.getJson<{ items: PodView[] }>(
+      'pods',
+      '-A',
+      '--field-selector',
+      `spec.nodeName=${worker.name}`,
+    );
+    expect(bound.items.map((p) => p.metadata.name)).toEqual([]);
     await waitFor(
       'the worker Node to be gone',
       async () => {
@@ -298,6 +339,53 @@ data: {password: ${Buffer.from('s3cret').toString('base64')}}
     expect((await leaderView(api()))?.members.map((m) => m.id)).not.toContain(worker.id);
     await write('after-worker-left');
   });
+
+  /**
+   * A Deployment pod and a DaemonSet pod on `node`: the other nodes are cordoned while the
+   * Deployment's pod is placed (a preference could lose to the utilisation score).
+   */
+  async function placeWorkloadOn(node: string): Promise<{ web: string; daemon: string }> {
+    const others = `kubernetes.io/hostname!=${node}`;
+    const pod = {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: BUSYBOX, command: ['sleep', '3600'] }],
+    };
+    await cluster.kubectl('cordon', '-l', others);
+    try {
+      for (const kind of ['Deployment', 'DaemonSet'] as const) {
+        const app = kind === 'Deployment' ? 'leave-web' : 'leave-agent';
+        await cluster.create({
+          apiVersion: 'apps/v1',
+          kind,
+          metadata: { name: app },
+          spec: {
+            ...(kind === 'Deployment' ? { replicas: 1 } : {}),
+            selector: { matchLabels: { app } },
+            template: { metadata: { labels: { app } }, spec: pod },
+          },
+        });
+      }
+      const web = await waitFor(
+        'the Deployment pod to run on the worker',
+        async () => {
+          const pods = await cluster.pods('app=leave-web');
+          return pods.length === 1 && pods[0]!.spec.nodeName === node && isRunningReady(pods[0]!)
+            ? pods[0]!.metadata.name
+            : undefined;
+        },
+        20_000,
+      );
+      const daemon = await waitFor(
+        'a DaemonSet pod on the worker',
+        async () =>
+          (await cluster.pods('app=leave-agent')).find((p) => p.spec.nodeName === node)?.metadata.name,
+        10_000,
+      );
+      return { web, daemon };
+    } finally {
+      await cluster.kubectl('uncordon', '-l', others);
+    }
+  }
 
   it('refuses a truncated or altered snapshot and writes nothing', async () => {
     const bytes = await readFile(snapshotFile());

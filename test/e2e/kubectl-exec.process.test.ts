@@ -3,7 +3,8 @@
  * 1.27 (SPDY/3.1, v4), and `kubectl port-forward` with both: kubectl talks to agent 1 and the
  * pods run on agents 1, 2 and 3, so sessions cross the API's tunnel (apiserver/streaming/) to
  * another node or to agent 1's own node endpoint before podman runs the command
- * (node/node-exec.ts) or the connection reaches the pod (node/node-port-forward.ts).
+ * (node/node-exec.ts) or the connection reaches the pod (node/node-port-forward.ts); and
+ * `kubectl attach` (1.33) to a container's own output.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -215,6 +216,23 @@ describe('kubectl exec (1.33, WebSocket) through the API to the pod node', () =>
       10_000,
     );
     figures.abandonedCommandEndedMs = Date.now() - t0;
+  });
+
+  it('attaches to the output of the container process, which runs on after the client leaves', async () => {
+    // Lines written to PID 1's stdout are the container's own output, which attach streams.
+    const writer =
+      'i=0; while [ $i -lt 40 ]; do echo attached-$i > /proc/1/fd/1; i=$((i+1)); sleep 0.1; done';
+    const [attached, wrote] = await Promise.all([
+      kubectl(['attach', 'shell', '-c', 'main'], { killAfterMs: 5000 }),
+      kubectl(['exec', 'shell', '--', 'sh', '-c', writer]),
+    ]);
+    expect(wrote.code, wrote.stderr).toBe(0);
+    // Killed while attached (attach runs until the container ends), having seen the last lines.
+    expect(attached.code, attached.stderr).toBeNull();
+    expect(attached.stdout).toMatch(/^(attached-\d+\n)+$/);
+    expect(attached.stdout).toContain('attached-39\n');
+    const after = await kubectl(['exec', 'shell', '--', 'true']);
+    expect(after.code, after.stderr).toBe(0);
   });
 });
 

@@ -16,7 +16,8 @@ let proxy: ServiceProxy | undefined;
 function fetchOnce(host: string, port: number, localAddress?: string): Promise<string> {
   return new Promise((resolve) => {
     const req = get(
-      { host, port, path: '/', agent: false, ...(localAddress ? { localAddress } : {}) },
+      // `timeout` (not req.setTimeout, which starts once connected) also bounds a connect nobody answers.
+      { host, port, path: '/', agent: false, timeout: 2000, ...(localAddress ? { localAddress } : {}) },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -28,7 +29,7 @@ function fetchOnce(host: string, port: number, localAddress?: string): Promise<s
       },
     );
     req.on('error', (e: NodeJS.ErrnoException) => resolve(`ERR ${e.code ?? e.message}`));
-    req.setTimeout(2000, () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
   });
 }
 

@@ -36,6 +36,7 @@ import {
 } from './handlers/objects.ts';
 import { getScale, patchScale, updateScale } from './handlers/scale.ts';
 import { defaultWatchLimits, serveWatch, type WatchLimits } from './handlers/watch.ts';
+import { serveOpenApiV3 } from './openapi/serve.ts';
 import { isPatchContentType, patchContentTypes } from './patch/index.ts';
 import { bodyFormat, negotiate } from './request/media-types.ts';
 import { parseQuery } from './request/query.ts';
@@ -88,7 +89,14 @@ export type Reply =
       /** Warning texts, sent as `Warning: 299 - "..."` headers. */
       readonly warnings?: readonly string[];
     }
-  | { readonly kind: 'raw'; readonly code: number; readonly body: string; readonly contentType: string }
+  | {
+      readonly kind: 'raw';
+      readonly code: number;
+      readonly body: string;
+      readonly contentType: string;
+      /** Extra headers (ETag, caching, Location); they replace the defaults of the same name. */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'streamed' };
 
 const json = (body: object, code = 200, contentType?: string): Reply => ({
@@ -150,8 +158,18 @@ export async function dispatch(
           body: '',
           contentType: 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
         };
+      case 'openapiV3': {
+        const reply = serveOpenApiV3(resources, {
+          groupVersion: route.groupVersion,
+          hash: url.searchParams.get('hash'),
+          accept: req.headers.accept,
+          ifNoneMatch: req.headers['if-none-match'],
+          now: options.now?.() ?? new Date(),
+        });
+        if (reply === undefined) throw pathNotFound();
+        return { kind: 'raw', ...reply };
+      }
       default:
-        // /openapi/v3 is absent on purpose: kubectl then falls back to /openapi/v2 above.
         throw pathNotFound();
     }
   }

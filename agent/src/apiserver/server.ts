@@ -96,7 +96,8 @@ function serve(
         const headers: Record<string, string[]> =
           warnings.length > 0 ? { Warning: warningHeaders(warnings) } : {};
         writeJson(res, reply.code, reply.body, reply.contentType, headers);
-      } else if (reply.kind === 'raw') writeRaw(res, reply.code, reply.body, reply.contentType);
+      } else if (reply.kind === 'raw')
+        writeRaw(res, reply.code, reply.body, reply.contentType, reply.headers);
     },
     (error: unknown) => {
       const status = toStatus(error);

@@ -43,11 +43,16 @@ export class RoleAuthorizer {
  * Kubernetes' Forbidden wording:
  * `pods is forbidden: User "x" cannot list resource "pods" in API group "" in the namespace "default"`.
  */
-export function forbiddenError(identity: Identity, attributes: ResourceAttributes): StatusError {
+export function forbiddenError(
+  identity: Identity,
+  attributes: ResourceAttributes,
+  /** Why, appended as Kubernetes' authorizers do (`...: no relationship found between ...`). */
+  reason?: string,
+): StatusError {
   const resource = attributes.subresource
     ? `${attributes.resource}/${attributes.subresource}`
     : attributes.resource;
   const scope = attributes.namespace ? `in the namespace "${attributes.namespace}"` : 'at the cluster scope';
-  const why = `User "${identity.name}" cannot ${attributes.verb} resource "${resource}" in API group "${attributes.group}" ${scope}`;
+  const why = `User "${identity.name}" cannot ${attributes.verb} resource "${resource}" in API group "${attributes.group}" ${scope}${reason ? `: ${reason}` : ''}`;
   return forbidden({ group: attributes.group, resource: attributes.resource }, attributes.name, why);
 }

@@ -25,9 +25,10 @@ import {
 } from '../apiserver/streaming/pod-stream-proxy.ts';
 import { routeUpgrades, type UpgradeHandler } from '../apiserver/streaming/upgrade-tunnel.ts';
 import { RoleAuthorizer } from '../auth/authorizer.ts';
+import { nodeAuthorizer } from '../auth/node-authorizer.ts';
+import { PodsByNode, storeRelations } from '../auth/node-relations.ts';
 import { type SecretLike, unsealSecret } from '../auth/sealed-secret.ts';
 import { type Identity, TokenAuthenticator } from '../auth/tokens.ts';
-import { withAgents } from '../control/agent-authorizer.ts';
 import { agentProbeHealth } from '../control/agent-probe-health.ts';
 import { clusterMetricsSource } from '../control/cluster-metrics-source.ts';
 import { combinedHealth, HealthSlot } from '../control/combined-health.ts';
@@ -244,8 +245,20 @@ async function startVoter(
     clusterKey,
     ...(options.datastore === undefined ? {} : { datastore: options.datastore }),
   };
-  // Agents (node certificates) may use the API for their node components.
-  const authorizer = withAgents(new RoleAuthorizer([]));
+  // Agents (node certificates) act for their own node only (auth/node-rules.ts: Kubernetes' Node
+  // authorizer and NodeRestriction). With etcd, the pods bound to a node come from an informer.
+  const podsByNode = external === undefined ? undefined : new PodsByNode(backend, (m) => logger.warn(m));
+  const relationsStop = new AbortController();
+  void podsByNode?.run(relationsStop.signal);
+  const authorizer = nodeAuthorizer({
+    inner: new RoleAuthorizer([]),
+    memberName: (id) =>
+      (state.registry.members.find((m) => m.id === id) ?? state.registry.retired?.find((m) => m.id === id))
+        ?.name,
+    relations: podsByNode ?? storeRelations(() => state.store),
+    // The edge ingress proxy informs every Secret for TLS certificates (node-rules.ts).
+    secretListsForIngress: true,
+  });
   const extraRoutes: RouteHandler[] = [serviceAddressRoutes(addressBook)];
   // Streams (kubectl exec): the node's own endpoint once it runs, then the API's tunnel to nodes.
   const upgradeRoutes: UpgradeHandler[] = [];
@@ -383,6 +396,7 @@ async function startVoter(
     async stop() {
       removalWatch?.stop();
       promotion.abort();
+      relationsStop.abort();
       await node?.stop();
       await leaderRunner.stop();
       await api.close();

@@ -8,6 +8,9 @@
  *     worker: ask the leader the same (a worker has no Raft state: it only deregisters)
  *     -> stop the node components (else the kubelet registers the Node again) and delete this
  *        agent's Node through the voters left
+ *     -> force-delete the pods still bound to it (`kedge leave` drained the rest first; DaemonSet
+ *        pods, or all with --no-drain), as Kubernetes' pod GC does for pods of a missing Node:
+ *        no kubelet is left to finish a graceful delete, and controllers recreate them elsewhere
  *     -> the endpoint answers, then the agent stops (agent-lifecycle.ts)
  *   remove (on the leader): majority guard -> registry retireMember(left) -> Raft removeNode
  *
@@ -60,6 +63,7 @@ export async function leaveCluster(o: ClusterEndpointOptions): Promise<LeaveResu
   if (o.stopNodeComponents !== undefined) {
     await o.stopNodeComponents();
     await deleteNode(o, addresses, identity.name);
+    await deleteStrandedPods(o, addresses, identity.name);
   }
   return {
     id: identity.nodeId,
@@ -98,7 +102,7 @@ async function askLeaderToRemove(o: ClusterEndpointOptions, addresses: readonly 
 
 /**
  * Deletes this agent's Node through a voter other than itself (a voter that left answers no
- * reads any more). Its pods are not drained here: `kedge node drain` first moves them.
+ * reads any more). Its pods are not drained here: `kedge leave` drains them before asking.
  */
 async function deleteNode(o: ClusterEndpointOptions, addresses: readonly string[], name: string) {
   // A voter leaving may cost an election; the delete waits it out like the removal does.
@@ -124,6 +128,55 @@ async function deleteNode(o: ClusterEndpointOptions, addresses: readonly string[
   throw new MembershipError(
     'Unavailable',
     `node ${name} left the cluster but its Node object remains (${last}); delete it with \`kedge delete node ${name}\``,
+  );
+}
+
+/**
+ * Pods bound to the Node that is gone, deleted with grace 0 through the voters left: no kubelet
+ * will stop them any more, so a graceful delete would leave them Terminating for ever.
+ */
+async function deleteStrandedPods(o: ClusterEndpointOptions, addresses: readonly string[], node: string) {
+  const call = (address: string, path: string, method = 'GET') =>
+    callAgent(address, path, { method, ca: o.caPem, clientCert: o.nodeCert, timeoutMs: 10_000 });
+  const deadline = Date.now() + 15_000;
+  let last = 'no voter to ask';
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
+    const address = addresses[attempt % Math.max(1, addresses.length)];
+    if (address === undefined) break;
+    try {
+      const list = await call(
+        address,
+        `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${node}`)}`,
+      );
+      if (list.status !== 200) {
+        last = `${address} answered ${list.status}: ${list.json?.message ?? list.text}`;
+      } else {
+        const pods = (list.json?.items ?? []) as { metadata: { namespace?: string; name?: string } }[];
+        let failed = 0;
+        for (const pod of pods) {
+          const { namespace = 'default', name = '' } = pod.metadata;
+          const reply = await call(
+            address,
+            `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}?gracePeriodSeconds=0`,
+            'DELETE',
+          );
+          if (reply.status === 200 || reply.status === 404) {
+            o.logger.info('deleted a pod of the Node that left', { pod: `${namespace}/${name}` });
+            continue;
+          }
+          failed++;
+          last = `${address} answered ${reply.status} deleting pod ${namespace}/${name}: ${reply.json?.message ?? reply.text}`;
+        }
+        if (failed === 0) return;
+      }
+    } catch (error) {
+      last = `${address}: ${(error as Error).message}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new MembershipError(
+    'Unavailable',
+    `node ${node} left the cluster but pods stay bound to it (${last}); delete them with \`kedge delete pod NAME --grace-period 0\``,
   );
 }
 

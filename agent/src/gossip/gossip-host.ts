@@ -238,6 +238,11 @@ export class GossipHost extends EventTarget {
     this.#tableChanged();
   }
 
+  /** A member as the member list has it (its gossip addresses), or undefined if it is not on it. */
+  member(nodeId: string): ClusterMember | undefined {
+    return this.#members.get(nodeId);
+  }
+
   /** Replaces the cluster's member list (admission and probing follow it). */
   async setMembers(members: readonly ClusterMember[]): Promise<void> {
     this.#indexMembers(members);

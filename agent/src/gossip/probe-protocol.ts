@@ -82,10 +82,16 @@ export class ProbeProtocol implements ProbeTransport {
     if (peer instanceof GossipError) throw peer;
     const stream = await this.#d.libp2p.dialProtocol(peer, protocol, { signal });
     try {
-      const answer = readAll(stream, signal);
-      stream.send(body);
-      await stream.close({ signal });
-      return await answer;
+      // Both awaited together: when the close fails (the timeout fired mid-close), the read's own
+      // rejection must not be left unhandled, which would take the whole agent down.
+      const [answer] = await Promise.all([
+        readAll(stream, signal),
+        (async () => {
+          stream.send(body);
+          await stream.close({ signal });
+        })(),
+      ]);
+      return answer;
     } finally {
       if (stream.status === 'open') stream.abort(new Error('probe done'));
     }

@@ -7,11 +7,12 @@
  *   client closes stdin ────────> command stdin ends
  *   client <── stdout / stderr ── command output       (one chunk in flight per stream)
  *   client <── exit Status ────── command exit code     (Success | NonZeroExitCode + ExitCode)
+ *   client resizes (-t) ────────> the command's terminal takes the size (SIGWINCH inside)
  *   client goes away ───────────> the command is killed
  */
 import type { Readable } from 'node:stream';
 import { type ExecRequest, exitStatus, failureStatus } from '../apiserver/streaming/channel-protocol.ts';
-import type { ExecExit, ExecProcess } from '../runtime/exec-stream.ts';
+import type { ExecExit, ExecProcess, TerminalSize } from '../runtime/exec-stream.ts';
 
 /** How long output may keep flowing after the command exited (a background child holding the pipe). */
 const OUTPUT_GRACE_MS = 2000;
@@ -34,6 +35,8 @@ export interface ExecClient {
 export interface ClientInput {
   stdin(data: Buffer): void;
   stdinEnd(): void;
+  /** The client's terminal changed size (its first message gives the size it starts with). */
+  resize(size: TerminalSize): void;
   gone(): void;
 }
 
@@ -65,6 +68,15 @@ export async function runExecSession(
     },
     stdinEnd() {
       command.stdin?.end();
+    },
+    resize(size) {
+      // Without -t there is no terminal: the size means nothing to a pipe.
+      if (!request.tty) return;
+      command
+        .resize(size)
+        .catch((error: unknown) =>
+          log(`could not resize exec session ${command.session}: ${(error as Error).message}`),
+        );
     },
     gone() {
       leave();

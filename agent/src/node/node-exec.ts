@@ -1,5 +1,6 @@
 /**
- * `/kedge/node/v1/exec/{ns}/{pod}?command=...` on every agent: the node end of `kubectl exec`.
+ * `/kedge/node/v1/exec/{ns}/{pod}?command=...` on every agent: the node end of `kubectl exec`;
+ * `/kedge/node/v1/attach/{ns}/{pod}` the same for `kubectl attach` (podman attach, no command).
  * Only the cluster's agents (node certificates) may call it; the API server that tunnelled the
  * request here has already authenticated and authorised the user (apiserver/streaming/).
  *
@@ -15,20 +16,21 @@ import {
   chooseProtocol,
   type ExecRequest,
   failureStatus,
+  parseAttachQuery,
   parseExecQuery,
   type StreamProtocol,
   SUPPORTED_STREAMING,
 } from '../apiserver/streaming/channel-protocol.ts';
 import { refuseUpgrade, type UpgradeHandler } from '../apiserver/streaming/upgrade-tunnel.ts';
 import type { Kubelet } from '../kubelet/kubelet.ts';
-import { type ExecProcess, type ExecStreamOptions, startExec } from '../runtime/exec-stream.ts';
+import { type ExecProcess, type ExecStreamOptions, startAttach, startExec } from '../runtime/exec-stream.ts';
 import type { PodmanCli } from '../runtime/podman-cli.ts';
 import { type ExecClient, runExecSession } from './exec-session.ts';
 import { isAgent } from './node-routes.ts';
 import { acceptSpdyExec, offersSpdyProtocol } from './spdy-exec-client.ts';
 import { websocketExecClient } from './websocket-exec-client.ts';
 
-const NODE_EXEC_PATH = /^\/kedge\/node\/v1\/exec\/([^/]+)\/([^/]+)$/;
+const NODE_EXEC_PATH = /^\/kedge\/node\/v1\/(exec|attach)\/([^/]+)\/([^/]+)$/;
 
 export interface NodeExecDeps {
   readonly nodeName: string;
@@ -37,6 +39,8 @@ export interface NodeExecDeps {
   readonly log: (message: string) => void;
   /** Starts the command (tests hand in a fake); defaults to `podman exec`. */
   readonly start?: (id: string, command: readonly string[], options: ExecStreamOptions) => ExecProcess;
+  /** Attaches to the container's process (tests hand in a fake); defaults to `podman attach`. */
+  readonly attach?: (id: string, options: ExecStreamOptions) => ExecProcess;
   /** Who may call (tests on plain sockets); defaults to the cluster's agents. */
   readonly allowed?: (req: IncomingMessage) => boolean;
 }
@@ -51,6 +55,7 @@ export function nodeExecUpgrades(deps: NodeExecDeps): UpgradeHandler {
     maxPayload: 16 * 1024 * 1024,
   });
   const start = deps.start ?? ((id, command, options) => startExec(deps.cli, id, command, options));
+  const attach = deps.attach ?? ((id, options) => startAttach(deps.cli, id, options));
   const allowed = deps.allowed ?? isAgent;
   return (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://agent');
@@ -64,11 +69,12 @@ export function nodeExecUpgrades(deps: NodeExecDeps): UpgradeHandler {
       );
       return true;
     }
-    const namespace = decodeURIComponent(match[1]!);
-    const name = decodeURIComponent(match[2]!);
+    const mode = match[1] === 'attach' ? 'attach' : 'exec';
+    const namespace = decodeURIComponent(match[2]!);
+    const name = decodeURIComponent(match[3]!);
     let upgraded = false;
     (async () => {
-      const accepted = await accept(deps, req, url, namespace, name);
+      const accepted = await accept(deps, req, url, mode, namespace, name);
       if (!('id' in accepted)) return refuseUpgrade(socket, accepted);
       // The client may have left while the checks ran.
       if (socket.destroyed) return;
@@ -84,14 +90,16 @@ export function nodeExecUpgrades(deps: NodeExecDeps): UpgradeHandler {
           : await acceptSpdyExec(socket, head, request, deps.log);
       let command: ExecProcess;
       try {
-        command = start(accepted.id, request.command, { stdin: request.stdin, tty: request.tty });
+        const options = { stdin: request.stdin, tty: request.tty };
+        command =
+          mode === 'attach' ? attach(accepted.id, options) : start(accepted.id, request.command, options);
       } catch (error) {
         client.finish(failureStatus(`the command could not be started: ${(error as Error).message}`));
         return;
       }
       await runExecSession(client, command, { request, log: deps.log });
     })().catch((error: unknown) => {
-      const message = `exec into ${namespace}/${name}: ${(error as Error).message}`;
+      const message = `${mode} into ${namespace}/${name}: ${(error as Error).message}`;
       if (upgraded) deps.log(message);
       else refuseUpgrade(socket, makeStatus('InternalError', message));
     });
@@ -113,10 +121,11 @@ async function accept(
   deps: NodeExecDeps,
   req: IncomingMessage,
   url: URL,
+  mode: 'exec' | 'attach',
   namespace: string,
   name: string,
 ): Promise<Accepted | Status> {
-  const request = parseExecQuery(url.searchParams);
+  const request = (mode === 'attach' ? parseAttachQuery : parseExecQuery)(url.searchParams);
   if (isStatusError(request)) return request.status;
   const kubelet = deps.kubelet();
   if (kubelet === undefined)

@@ -6,11 +6,12 @@
  *   101 Upgrade: SPDY/3.1, X-Stream-Protocol-Version: v4.channel.k8s.io
  *   client opens: error, [stdin], [stdout], [stderr], [resize]  (each answered with a reply)
  *   stdin data -> input.stdin, stdin FIN -> input.stdinEnd      socket close -> input.gone
+ *   resize: one {"Width","Height"} JSON per line -> input.resize
  *   send -> stdout|stderr stream;  finish -> FIN on both, Status + FIN on error, GOAWAY
  */
 import type { Duplex } from 'node:stream';
 import type { SpdyConnection, SpdyStream } from 'spdy-transport';
-import type { ExecRequest } from '../apiserver/streaming/channel-protocol.ts';
+import { type ExecRequest, parseTerminalSize } from '../apiserver/streaming/channel-protocol.ts';
 import type { ClientInput, ExecClient } from './exec-session.ts';
 import { acceptSpdy } from './spdy-server.ts';
 
@@ -58,9 +59,8 @@ export async function acceptSpdyExec(
         stream.abort();
         return;
       }
+      // Streams stay paused until the session listens (resize's first message is the start size).
       streams.set(type, stream);
-      // A terminal's resize messages are read and dropped (podman's exec CLI cannot resize).
-      if (type === 'resize') stream.resume();
       if (streams.size === wanted.size) {
         clearTimeout(timer);
         resolve();
@@ -70,13 +70,14 @@ export async function acceptSpdyExec(
     socket.destroy();
     throw error;
   });
-  return spdyClient(socket, connection, streams);
+  return spdyClient(socket, connection, streams, log);
 }
 
 function spdyClient(
   socket: Duplex,
   connection: SpdyConnection,
   streams: Map<string, SpdyStream>,
+  log: (message: string) => void,
 ): ExecClient {
   let open = true;
   const stdin = streams.get('stdin');
@@ -101,6 +102,18 @@ function spdyClient(
       });
       stdin?.on('data', (data: Buffer) => input.stdin(data));
       stdin?.on('end', () => input.stdinEnd());
+      // client-go writes one JSON size per line (json.Encoder) on the resize stream.
+      let pending = '';
+      streams.get('resize')?.on('data', (data: Buffer) => {
+        const lines = (pending + data.toString()).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          const size = parseTerminalSize(line);
+          if (typeof size === 'string') log(`exec SPDY resize: ignored ${size}`);
+          else input.resize(size);
+        }
+      });
     },
     pauseInput: () => stdin?.pause(),
     resumeInput: () => stdin?.resume(),

@@ -3,6 +3,7 @@
  * byte is the channel (apiserver/streaming/channel-protocol.ts).
  *
  *   [0] stdin -> input.stdin      [255][0] (v5) -> input.stdinEnd      close -> input.gone
+ *   [4] {"Width","Height"} -> input.resize
  *   send(stdout|stderr) -> [1]|[2]                  finish(status) -> [3] Status, close 1000
  */
 import { type RawData, WebSocket } from 'ws';
@@ -37,7 +38,8 @@ export function websocketExecClient(
         const frame = decodeClientFrame(toBuffer(data), protocol);
         if (frame.kind === 'stdin') input.stdin(frame.data);
         else if (frame.kind === 'close' && frame.channel === CHANNEL.stdin) input.stdinEnd();
-        // Resize: podman's exec CLI has no resize, so a terminal keeps the size it started with.
+        else if (frame.kind === 'resize') input.resize({ width: frame.width, height: frame.height });
+        else if (frame.kind === 'ignored') log(`exec WebSocket: ignored ${frame.reason}`);
       });
     },
     pauseInput: () => ws.pause(),

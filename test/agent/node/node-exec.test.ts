@@ -19,6 +19,7 @@ function catCommand(code: number) {
     settle = resolve;
   });
   const killed = { count: 0 };
+  const resized: { width: number; height: number }[] = [];
   stdin.pipe(stdout);
   stdin.on('end', () => {
     stderr.end('bye\n');
@@ -36,8 +37,11 @@ function catCommand(code: number) {
       stderr.end();
       settle({ kind: 'failed', message: 'killed' });
     },
+    async resize(size) {
+      resized.push(size);
+    },
   };
-  return { command, killed };
+  return { command, killed, resized };
 }
 
 describe('node exec endpoint', () => {
@@ -117,6 +121,20 @@ describe('node exec endpoint', () => {
       details: { causes: [{ reason: 'ExitCode', message: '3' }] },
     });
     expect(next.killed.count).toBe(0);
+  });
+
+  it('hands resize messages to a terminal session, and not to one without -t', async () => {
+    for (const tty of [true, false]) {
+      next = catCommand(0);
+      const ws = new WebSocket(url(`command=cat&stdin=true&stdout=true&tty=${tty}`), ['v5.channel.k8s.io']);
+      await new Promise((resolve) => ws.once('open', resolve));
+      ws.send(Buffer.from([4, ...Buffer.from('{"Width":100,"Height":40}')]));
+      ws.send(Buffer.from([4, ...Buffer.from('{"Width":0,"Height":0}')]));
+      // Frames are handled in order: by the close of stdin, both resizes were seen.
+      ws.send(Buffer.from([255, 0]));
+      await new Promise((resolve) => ws.once('close', resolve));
+      expect(next.resized).toEqual(tty ? [{ width: 100, height: 40 }] : []);
+    }
   });
 
   it('kills the command when the client goes away mid-session', async () => {

@@ -11,15 +11,18 @@
 /** A scalar: no fields below it. The name records what Kubernetes declares, for readers. */
 export interface LeafSchema {
   readonly kind: 'leaf';
+  readonly description?: string;
   readonly type: 'string' | 'number' | 'integer' | 'boolean' | 'quantity' | 'int-or-string' | 'time';
 }
 /** Anything goes below this point (x-kubernetes-preserve-unknown-fields, RawExtension, fieldsV1). */
 export interface AnySchema {
   readonly kind: 'any';
+  readonly description?: string;
 }
 export interface ListSchema<I = unknown> {
   readonly kind: 'list';
   readonly items: Schema;
+  readonly description?: string;
   /** Phantom: the item type, so `list(container)` fits only a `Container[]` field. */
   readonly __item?: (item: I) => I;
 }
@@ -27,10 +30,19 @@ export interface ListSchema<I = unknown> {
 export interface MapSchema {
   readonly kind: 'map';
   readonly values: Schema;
+  readonly description?: string;
 }
 export interface ObjectSchema<T = unknown> {
   readonly kind: 'object';
   readonly fields: Readonly<Record<string, Schema>>;
+  /** Kubernetes' OpenAPI definition name (`io.k8s.api.core.v1.Container`); unnamed objects are inlined. */
+  readonly definition?: string;
+  /** What the object type is (the OpenAPI definition's description). */
+  readonly typeDescription?: string;
+  /** What the field holding it is for, set by `described` (the property's description). */
+  readonly description?: string;
+  /** Fields a valid object must set, as Kubernetes' OpenAPI lists them. */
+  readonly required?: readonly string[];
   /** Phantom, invariant: the TypeScript type these fields were checked against. */
   readonly __type?: (value: T) => T;
 }
@@ -50,8 +62,29 @@ export type Fields<T> = { readonly [K in keyof Required<T>]-?: SchemaFor<NonNull
  * The schema of an object type. T is never inferred from the argument (NoInfer): name it, or let
  * the surrounding `fields<Parent>` give it through the expected return type.
  */
-export function fields<T>(shape: NoInfer<Fields<T>>): ObjectSchema<T> {
-  return { kind: 'object', fields: shape as unknown as Record<string, Schema> };
+export function fields<T>(shape: NoInfer<Fields<T>>, doc: ObjectDoc<NoInfer<T>> = {}): ObjectSchema<T> {
+  return {
+    kind: 'object',
+    fields: shape as unknown as Record<string, Schema>,
+    ...(doc.definition !== undefined ? { definition: doc.definition } : {}),
+    ...(doc.description !== undefined ? { typeDescription: doc.description } : {}),
+    ...(doc.required !== undefined ? { required: doc.required } : {}),
+  };
+}
+
+/** What OpenAPI (and so `kubectl explain`) says about an object type beyond its field names. */
+export interface ObjectDoc<T> {
+  readonly definition?: string;
+  readonly description?: string;
+  readonly required?: readonly (keyof T & string)[];
+}
+
+/**
+ * The same schema with a one-line description of the field it stands for (what `kubectl explain`
+ * prints). A copy, so the shared schema keeps its own description elsewhere.
+ */
+export function described<S extends { readonly kind: Schema['kind'] }>(schema: S, description: string): S {
+  return { ...schema, description };
 }
 
 export function list<I>(

@@ -32,6 +32,7 @@ import type {
 } from '../types/pod.ts';
 import {
   boolean,
+  described,
   type Fields,
   fields,
   integer,
@@ -48,33 +49,53 @@ import { objectFieldSelector, resourceFieldSelector, volume } from './volumes.ts
 const keyRef = fields<KeyRef>({ name: string, key: string, optional: boolean });
 const optionalReference = fields<{ name?: string; optional?: boolean }>({ name: string, optional: boolean });
 
-const envVar = fields<EnvVar>({
-  name: string,
-  value: string,
-  valueFrom: fields({
-    fieldRef: objectFieldSelector,
-    resourceFieldRef: resourceFieldSelector,
-    configMapKeyRef: keyRef,
-    secretKeyRef: keyRef,
-  }),
-});
+const envVar = fields<EnvVar>(
+  {
+    name: string,
+    value: string,
+    valueFrom: fields({
+      fieldRef: objectFieldSelector,
+      resourceFieldRef: resourceFieldSelector,
+      configMapKeyRef: keyRef,
+      secretKeyRef: keyRef,
+    }),
+  },
+  {
+    definition: 'io.k8s.api.core.v1.EnvVar',
+    description: 'An environment variable present in a container.',
+    required: ['name'],
+  },
+);
 const envFromSource = fields<EnvFromSource>({
   prefix: string,
   configMapRef: optionalReference,
   secretRef: optionalReference,
 });
-const containerPort = fields<ContainerPort>({
-  name: string,
-  containerPort: integer,
-  hostPort: integer,
-  hostIP: string,
-  protocol: string,
-});
-const resourceRequirements = fields<ResourceRequirements>({
-  limits: resourceList,
-  requests: resourceList,
-  claims: list(fields({ name: string, request: string })),
-});
+const containerPort = fields<ContainerPort>(
+  {
+    name: string,
+    containerPort: integer,
+    hostPort: integer,
+    hostIP: string,
+    protocol: string,
+  },
+  {
+    definition: 'io.k8s.api.core.v1.ContainerPort',
+    description: 'A network port in a single container.',
+    required: ['containerPort'],
+  },
+);
+const resourceRequirements = fields<ResourceRequirements>(
+  {
+    limits: resourceList,
+    requests: resourceList,
+    claims: list(fields({ name: string, request: string })),
+  },
+  {
+    definition: 'io.k8s.api.core.v1.ResourceRequirements',
+    description: 'Compute resource requirements: limits and requests.',
+  },
+);
 const httpGet = fields<HTTPGetAction>({
   path: string,
   port: intOrString,
@@ -84,33 +105,46 @@ const httpGet = fields<HTTPGetAction>({
 });
 const tcpSocket = fields<TCPSocketAction>({ port: intOrString, host: string });
 const exec = fields<ExecAction>({ command: list(string) });
-const probe = fields<Probe>({
-  exec,
-  httpGet,
-  tcpSocket,
-  grpc: fields({ port: integer, service: string }),
-  initialDelaySeconds: integer,
-  timeoutSeconds: integer,
-  periodSeconds: integer,
-  successThreshold: integer,
-  failureThreshold: integer,
-  terminationGracePeriodSeconds: integer,
-});
+const probe = fields<Probe>(
+  {
+    exec,
+    httpGet,
+    tcpSocket,
+    grpc: fields({ port: integer, service: string }),
+    initialDelaySeconds: integer,
+    timeoutSeconds: integer,
+    periodSeconds: integer,
+    successThreshold: integer,
+    failureThreshold: integer,
+    terminationGracePeriodSeconds: integer,
+  },
+  {
+    definition: 'io.k8s.api.core.v1.Probe',
+    description: 'A health check performed against a container to decide whether it is alive or ready.',
+  },
+);
 const lifecycleHandler = fields<LifecycleHandler>({
   exec,
   httpGet,
   tcpSocket,
   sleep: fields({ seconds: integer }),
 });
-const volumeMount = fields<VolumeMount>({
-  name: string,
-  mountPath: string,
-  readOnly: boolean,
-  recursiveReadOnly: string,
-  subPath: string,
-  subPathExpr: string,
-  mountPropagation: string,
-});
+const volumeMount = fields<VolumeMount>(
+  {
+    name: string,
+    mountPath: string,
+    readOnly: boolean,
+    recursiveReadOnly: string,
+    subPath: string,
+    subPathExpr: string,
+    mountPropagation: string,
+  },
+  {
+    definition: 'io.k8s.api.core.v1.VolumeMount',
+    description: 'The mounting of a volume within a container.',
+    required: ['name', 'mountPath'],
+  },
+);
 const seLinuxOptions = fields<SELinuxOptions>({ user: string, role: string, type: string, level: string });
 const windowsOptions = fields<WindowsSecurityContextOptions>({
   gmsaCredentialSpecName: string,
@@ -119,25 +153,31 @@ const windowsOptions = fields<WindowsSecurityContextOptions>({
   hostProcess: boolean,
 });
 const seccompProfile = fields<SeccompProfile>({ type: string, localhostProfile: string });
-const securityContext = fields<SecurityContext>({
-  privileged: boolean,
-  runAsUser: integer,
-  runAsGroup: integer,
-  runAsNonRoot: boolean,
-  readOnlyRootFilesystem: boolean,
-  allowPrivilegeEscalation: boolean,
-  capabilities: fields({ add: list(string), drop: list(string) }),
-  seLinuxOptions,
-  windowsOptions,
-  procMount: string,
-  seccompProfile,
-  appArmorProfile: seccompProfile,
-});
+const securityContext = fields<SecurityContext>(
+  {
+    privileged: boolean,
+    runAsUser: integer,
+    runAsGroup: integer,
+    runAsNonRoot: boolean,
+    readOnlyRootFilesystem: boolean,
+    allowPrivilegeEscalation: boolean,
+    capabilities: fields({ add: list(string), drop: list(string) }),
+    seLinuxOptions,
+    windowsOptions,
+    procMount: string,
+    seccompProfile,
+    appArmorProfile: seccompProfile,
+  },
+  {
+    definition: 'io.k8s.api.core.v1.SecurityContext',
+    description: 'Security configuration applied to a container.',
+  },
+);
 
 /** Container and EphemeralContainer share every field but one. */
 const containerFields: Fields<Container> = {
-  name: string,
-  image: string,
+  name: described(string, 'Name of the container, a DNS_LABEL unique within the pod. Cannot be updated.'),
+  image: described(string, 'Container image name (docker pull syntax).'),
   command: list(string),
   args: list(string),
   workingDir: string,
@@ -161,8 +201,20 @@ const containerFields: Fields<Container> = {
   tty: boolean,
   restartPolicy: string,
 };
-export const container = fields<Container>(containerFields);
-const ephemeralContainer = fields<EphemeralContainer>({ ...containerFields, targetContainerName: string });
+export const container = fields<Container>(containerFields, {
+  definition: 'io.k8s.api.core.v1.Container',
+  description: 'A single application container that you want to run within a pod.',
+  required: ['name'],
+});
+const ephemeralContainer = fields<EphemeralContainer>(
+  { ...containerFields, targetContainerName: string },
+  {
+    definition: 'io.k8s.api.core.v1.EphemeralContainer',
+    description:
+      'A temporary container added to an existing pod for user-initiated activities such as debugging.',
+    required: ['name'],
+  },
+);
 
 const podAffinityTerm = fields<PodAffinityTerm>({
   labelSelector,
@@ -220,56 +272,72 @@ const podSecurityContext = fields<PodSecurityContext>({
   seLinuxChangePolicy: string,
 });
 
-export const podSpec = fields<PodSpec>({
-  containers: list(container),
-  initContainers: list(container),
-  ephemeralContainers: list(ephemeralContainer),
-  volumes: list(volume),
-  restartPolicy: string,
-  terminationGracePeriodSeconds: integer,
-  activeDeadlineSeconds: integer,
-  dnsPolicy: string,
-  nodeSelector: stringMap,
-  serviceAccountName: string,
-  serviceAccount: string,
-  automountServiceAccountToken: boolean,
-  nodeName: string,
-  hostNetwork: boolean,
-  hostPID: boolean,
-  hostIPC: boolean,
-  hostUsers: boolean,
-  shareProcessNamespace: boolean,
-  hostname: string,
-  subdomain: string,
-  setHostnameAsFQDN: boolean,
-  affinity,
-  schedulerName: string,
-  tolerations: list(toleration),
-  hostAliases: list(fields({ ip: string, hostnames: list(string) })),
-  priority: integer,
-  priorityClassName: string,
-  preemptionPolicy: string,
-  topologySpreadConstraints: list(topologySpreadConstraint),
-  securityContext: podSecurityContext,
-  imagePullSecrets: list(localObjectReference),
-  enableServiceLinks: boolean,
-  dnsConfig: fields({
-    nameservers: list(string),
-    searches: list(string),
-    options: list(fields({ name: string, value: string })),
-  }),
-  readinessGates: list(fields({ conditionType: string })),
-  runtimeClassName: string,
-  overhead: resourceList,
-  os: fields({ name: string }),
-  schedulingGates: list(fields({ name: string })),
-  resourceClaims: list(
-    fields({ name: string, resourceClaimName: string, resourceClaimTemplateName: string }),
-  ),
-  resources: resourceRequirements,
-});
+export const podSpec = fields<PodSpec>(
+  {
+    containers: described(list(container), 'Containers belonging to the pod. There must be at least one.'),
+    initContainers: described(
+      list(container),
+      'Containers run in order, each to completion, before the app containers start.',
+    ),
+    ephemeralContainers: list(ephemeralContainer),
+    volumes: list(volume),
+    restartPolicy: string,
+    terminationGracePeriodSeconds: integer,
+    activeDeadlineSeconds: integer,
+    dnsPolicy: string,
+    nodeSelector: stringMap,
+    serviceAccountName: string,
+    serviceAccount: string,
+    automountServiceAccountToken: boolean,
+    nodeName: string,
+    hostNetwork: boolean,
+    hostPID: boolean,
+    hostIPC: boolean,
+    hostUsers: boolean,
+    shareProcessNamespace: boolean,
+    hostname: string,
+    subdomain: string,
+    setHostnameAsFQDN: boolean,
+    affinity,
+    schedulerName: string,
+    tolerations: list(toleration),
+    hostAliases: list(fields({ ip: string, hostnames: list(string) })),
+    priority: integer,
+    priorityClassName: string,
+    preemptionPolicy: string,
+    topologySpreadConstraints: list(topologySpreadConstraint),
+    securityContext: podSecurityContext,
+    imagePullSecrets: list(localObjectReference),
+    enableServiceLinks: boolean,
+    dnsConfig: fields({
+      nameservers: list(string),
+      searches: list(string),
+      options: list(fields({ name: string, value: string })),
+    }),
+    readinessGates: list(fields({ conditionType: string })),
+    runtimeClassName: string,
+    overhead: resourceList,
+    os: fields({ name: string }),
+    schedulingGates: list(fields({ name: string })),
+    resourceClaims: list(
+      fields({ name: string, resourceClaimName: string, resourceClaimTemplateName: string }),
+    ),
+    resources: resourceRequirements,
+  },
+  {
+    definition: 'io.k8s.api.core.v1.PodSpec',
+    description: 'A description of a pod.',
+    required: ['containers'],
+  },
+);
 
-export const podTemplateSpec = fields<PodTemplateSpec>({ metadata: objectMeta, spec: podSpec });
+export const podTemplateSpec = fields<PodTemplateSpec>(
+  { metadata: objectMeta, spec: podSpec },
+  {
+    definition: 'io.k8s.api.core.v1.PodTemplateSpec',
+    description: 'The data a pod should have when created from a template.',
+  },
+);
 
 const containerState = fields<ContainerState>({
   waiting: fields({ reason: string, message: string }),

@@ -9,7 +9,18 @@ import type {
   MetricValueStatus,
 } from '../types/autoscaling.ts';
 import type { CronJob, Job, JobSpec } from '../types/batch.ts';
-import { any, boolean, fields, integer, intOrString, list, quantity, string, time } from './builder.ts';
+import {
+  any,
+  boolean,
+  described,
+  fields,
+  integer,
+  intOrString,
+  list,
+  quantity,
+  string,
+  time,
+} from './builder.ts';
 import { condition, labelSelector, objectMeta, objectReference } from './meta.ts';
 import { podTemplateSpec } from './pod.ts';
 import { persistentVolumeClaim } from './storage.ts';
@@ -18,19 +29,43 @@ export const deployment = fields<Deployment>({
   apiVersion: string,
   kind: string,
   metadata: objectMeta,
-  spec: fields({
-    replicas: integer,
-    selector: labelSelector,
-    template: podTemplateSpec,
-    strategy: fields({
-      type: string,
-      rollingUpdate: fields({ maxUnavailable: intOrString, maxSurge: intOrString }),
-    }),
-    minReadySeconds: integer,
-    revisionHistoryLimit: integer,
-    paused: boolean,
-    progressDeadlineSeconds: integer,
-  }),
+  spec: fields(
+    {
+      replicas: described(integer, 'Number of desired pods. Defaults to 1.'),
+      selector: described(labelSelector, 'Label query over pods that should match the replica count.'),
+      template: described(podTemplateSpec, 'The pod this deployment creates.'),
+      strategy: fields(
+        {
+          type: described(string, 'Type of deployment: "Recreate" or "RollingUpdate" (the default).'),
+          rollingUpdate: fields(
+            {
+              maxUnavailable: described(
+                intOrString,
+                'Pods that can be unavailable during the update (number or percent).',
+              ),
+              maxSurge: described(
+                intOrString,
+                'Pods that can be scheduled above the desired count (number or percent).',
+              ),
+            },
+            {
+              definition: 'io.k8s.api.apps.v1.RollingUpdateDeployment',
+              description: 'Spec to control the desired behavior of a rolling update.',
+            },
+          ),
+        },
+        {
+          definition: 'io.k8s.api.apps.v1.DeploymentStrategy',
+          description: 'How to replace existing pods with new ones.',
+        },
+      ),
+      minReadySeconds: integer,
+      revisionHistoryLimit: integer,
+      paused: boolean,
+      progressDeadlineSeconds: integer,
+    },
+    { required: ['selector', 'template'] },
+  ),
   status: fields({
     observedGeneration: integer,
     replicas: integer,

@@ -45,20 +45,33 @@ export function decodeClientFrame(message: Buffer, protocol: StreamProtocol): Cl
   const payload = message.subarray(1);
   if (channel === CHANNEL.stdin) return { kind: 'stdin', data: payload };
   if (channel === CHANNEL.resize) {
-    try {
-      const size = JSON.parse(payload.toString()) as { Width?: unknown; Height?: unknown };
-      if (typeof size.Width === 'number' && typeof size.Height === 'number')
-        return { kind: 'resize', width: size.Width, height: size.Height };
-    } catch (error) {
-      return { kind: 'ignored', reason: `a resize that is not JSON: ${(error as Error).message}` };
-    }
-    return { kind: 'ignored', reason: 'a resize without numeric Width and Height' };
+    const size = parseTerminalSize(payload.toString());
+    return typeof size === 'string' ? { kind: 'ignored', reason: size } : { kind: 'resize', ...size };
   }
   if (channel === CHANNEL.close && protocol === 'v5.channel.k8s.io') {
     if (payload.length !== 1) return { kind: 'ignored', reason: 'a close message names exactly one channel' };
     return { kind: 'close', channel: payload[0]! };
   }
   return { kind: 'ignored', reason: `channel ${channel} is not one a client writes` };
+}
+
+/**
+ * One resize message (`{"Width":w,"Height":h}`: channel 4, or one line of SPDY's resize stream),
+ * or why it is ignored. 0x0 is what a client sends when it cannot read its own terminal's size.
+ */
+export function parseTerminalSize(text: string): { width: number; height: number } | string {
+  let size: { Width?: unknown; Height?: unknown };
+  try {
+    size = JSON.parse(text) as { Width?: unknown; Height?: unknown };
+  } catch (error) {
+    return `a resize that is not JSON: ${(error as Error).message}`;
+  }
+  const { Width: width, Height: height } = size ?? {};
+  const valid = (n: unknown): n is number =>
+    Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
+  if (!valid(width) || !valid(height)) return 'a resize without whole Width and Height from 0 to 65535';
+  if (width === 0 && height === 0) return 'a resize to 0x0 (the client does not know its size)';
+  return { width, height };
 }
 
 /** What `pods/{name}/exec` was asked to run, from its query string. */
@@ -83,6 +96,26 @@ export function parseExecQuery(q: URLSearchParams): ExecRequest | StatusError {
     return badRequest('you must specify at least 1 command (kubectl exec POD -- COMMAND [args...])');
   const request: ExecRequest = {
     command,
+    container: q.get('container') || undefined,
+    stdin: flag(q, 'stdin'),
+    stdout: flag(q, 'stdout'),
+    stderr: flag(q, 'stderr'),
+    tty: flag(q, 'tty'),
+  };
+  if (!request.stdin && !request.stdout && !request.stderr)
+    return badRequest('you must specify at least one of stdin, stdout, stderr');
+  if (request.tty && request.stderr)
+    return badRequest('stderr cannot be requested with tty: a terminal merges it into stdout');
+  return request;
+}
+
+/**
+ * What `pods/{name}/attach` asks for: the container's own process, so no command; the same
+ * streams as exec. Its `command` is empty.
+ */
+export function parseAttachQuery(q: URLSearchParams): ExecRequest | StatusError {
+  const request: ExecRequest = {
+    command: [],
     container: q.get('container') || undefined,
     stdin: flag(q, 'stdin'),
     stdout: flag(q, 'stdout'),

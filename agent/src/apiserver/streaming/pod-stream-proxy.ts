@@ -1,11 +1,11 @@
 /**
- * `pods/{name}/exec` and `pods/{name}/portforward` on the API: authenticated and authorised like
+ * `pods/{name}/exec`, `pods/{name}/attach` and `pods/{name}/portforward` on the API: authenticated and authorised like
  * the rest of the API (`create` on the subresource, which the view role lacks), checked, then
  * tunnelled byte for byte to the agent of the pod's node, which speaks the stream protocol
  * (node/node-exec.ts, node/node-port-forward.ts).
  *
  *   kubectl ──Upgrade──> any voter: token -> identity -> create pods/{sub} -> pod -> node
- *                          └─ TLS + node certificate ─> /kedge/node/v1/{exec|portforward}/{ns}/{pod}?...
+ *                          └─ TLS + node certificate ─> /kedge/node/v1/{exec|attach|portforward}/{ns}/{pod}?...
  *   kubectl <════ 101 + channel frames, relayed unchanged (upgrade-tunnel.ts) ════ node agent
  *
  * A request without an upgrade (curl, a plain POST) is answered with a Status that says why.
@@ -17,10 +17,11 @@ import type { Pod } from '../../api/types/pod.ts';
 import { forbiddenError } from '../../auth/authorizer.ts';
 import type { ResourceAttributes } from '../../auth/roles.ts';
 import type { Identity } from '../../auth/tokens.ts';
-import { parseExecQuery } from './channel-protocol.ts';
+import { parseAttachQuery, parseExecQuery } from './channel-protocol.ts';
 import { refuseUpgrade, tunnelUpgrade, type UpgradeHandler } from './upgrade-tunnel.ts';
 
-const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|portforward)$/;
+const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
+type Subresource = 'exec' | 'attach' | 'portforward';
 
 export interface ExecProxyDeps {
   readonly authenticate: (header: string | undefined) => Identity | undefined;
@@ -33,7 +34,7 @@ export interface ExecProxyDeps {
   readonly nodeCert: { readonly cert: string; readonly key: string };
 }
 
-/** Upgrade requests to pods/{name}/exec and pods/{name}/portforward. */
+/** Upgrade requests to pods/{name}/exec, pods/{name}/attach and pods/{name}/portforward. */
 export function podStreamUpgrades(deps: ExecProxyDeps): UpgradeHandler {
   return (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'https://agent');
@@ -42,7 +43,7 @@ export function podStreamUpgrades(deps: ExecProxyDeps): UpgradeHandler {
     socket.on('error', () => socket.destroy());
     const namespace = decodeURIComponent(match[1]!);
     const name = decodeURIComponent(match[2]!);
-    const subresource = match[3] === 'exec' ? 'exec' : 'portforward';
+    const subresource = match[3] as Subresource;
     proxyStream(deps, req, socket, head, { namespace, name, subresource }, url).catch((error: unknown) =>
       refuseUpgrade(
         socket,
@@ -59,7 +60,7 @@ export function podStreamWithoutUpgrade(req: IncomingMessage, res: ServerRespons
   if (!STREAM_PATH.test(url.pathname)) return false;
   const status = makeStatus(
     'BadRequest',
-    'exec and port-forward stream over an upgraded connection: send the request with ' +
+    'exec, attach and port-forward stream over an upgraded connection: send the request with ' +
       '"Upgrade: websocket" (or SPDY/3.1) and a stream protocol, as kubectl does',
   );
   const body = JSON.stringify(status);
@@ -76,7 +77,7 @@ async function proxyStream(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-  target: { namespace: string; name: string; subresource: 'exec' | 'portforward' },
+  target: { namespace: string; name: string; subresource: Subresource },
   url: URL,
 ): Promise<void> {
   const { namespace, name, subresource } = target;
@@ -92,8 +93,8 @@ async function proxyStream(
     namespaced: true,
   };
   if (!deps.authorize(identity, attributes)) throw forbiddenError(identity, attributes);
-  if (subresource === 'exec') {
-    const request = parseExecQuery(url.searchParams);
+  if (subresource !== 'portforward') {
+    const request = (subresource === 'exec' ? parseExecQuery : parseAttachQuery)(url.searchParams);
     if (isStatusError(request)) throw request;
   }
   const pod = await deps.getPod(namespace, name);

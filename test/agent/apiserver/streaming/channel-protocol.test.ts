@@ -8,6 +8,7 @@ import {
   exitStatus,
   failureStatus,
   parseExecQuery,
+  parseTerminalSize,
 } from '../../../../agent/src/apiserver/streaming/channel-protocol.ts';
 
 describe('channel protocol', () => {
@@ -34,6 +35,18 @@ describe('channel protocol', () => {
       kind: 'close',
       channel: 0,
     });
+  });
+
+  it('takes a resize of whole sizes, and ignores 0x0 (a client that does not know its size)', () => {
+    expect(parseTerminalSize('{"Width":132,"Height":50}')).toEqual({ width: 132, height: 50 });
+    expect(parseTerminalSize('{"Width":0,"Height":0}')).toMatch(/0x0/);
+    expect(parseTerminalSize('{"Width":80.5,"Height":24}')).toMatch(/whole Width and Height/);
+    expect(parseTerminalSize('{"Width":-1,"Height":24}')).toMatch(/whole Width and Height/);
+    expect(parseTerminalSize('null')).toMatch(/whole Width and Height/);
+    expect(parseTerminalSize('{"Width":')).toMatch(/not JSON/);
+    expect(
+      decodeClientFrame(Buffer.from([4, ...Buffer.from('{"Width":0,"Height":0}')]), 'v4.channel.k8s.io').kind,
+    ).toBe('ignored');
   });
 
   it('ignores what a client may not send, saying why', () => {

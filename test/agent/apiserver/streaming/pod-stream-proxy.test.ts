@@ -48,6 +48,7 @@ function echo(command: readonly string[]): ExecProcess {
     stderr,
     exited: Promise.resolve<ExecExit>({ kind: 'exited', exitCode: 0 }),
     kill: async () => undefined,
+    resize: async () => undefined,
   };
 }
 
