@@ -191,6 +191,12 @@ export const RESOURCES: readonly ResourceInfo[] = [
   }),
   info({
     group: 'networking.k8s.io',
+    kind: 'IngressClass',
+    resource: 'ingressclasses',
+    namespaced: false,
+  }),
+  info({
+    group: 'networking.k8s.io',
     kind: 'Ingress',
     resource: 'ingresses',
     shortNames: ['ing'],

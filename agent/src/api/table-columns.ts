@@ -16,7 +16,7 @@ import type {
   ServiceAccount,
 } from './types/core.ts';
 import type { KubeObject, TableColumnDefinition } from './types/meta.ts';
-import type { Ingress } from './types/networking.ts';
+import type { Ingress, IngressClass } from './types/networking.ts';
 import type { Pod } from './types/pod.ts';
 import type { PriorityClass } from './types/scheduling.ts';
 
@@ -350,6 +350,15 @@ export const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     col('Global-Default', (o) => (o as PriorityClass).globalDefault === true, 'boolean'),
     AGE,
     col('PreemptionPolicy', (o) => (o as PriorityClass).preemptionPolicy ?? 'PreemptLowerPriority'),
+  ],
+  'networking.k8s.io/ingressclasses': [
+    NAME,
+    col('Controller', (o) => (o as IngressClass).spec?.controller ?? ''),
+    col('Parameters', (o) => {
+      const p = (o as IngressClass).spec?.parameters;
+      return p ? `${p.kind}/${p.name}` : '<none>';
+    }),
+    AGE,
   ],
   'networking.k8s.io/ingresses': [
     NAME,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type Ingress, resolveResource, validateCreate } from '../../../agent/src/api/index.ts';
+import {
+  type Ingress,
+  resolveResource,
+  validateCreate,
+  validateUpdate,
+} from '../../../agent/src/api/index.ts';
 
 function ingress(spec: Ingress['spec']): Ingress {
   return {
@@ -69,5 +74,48 @@ describe('Ingress in the API registry', () => {
       ]),
     );
     expect(validateCreate('networking.k8s.io/ingresses', ingress({}))).toBeDefined();
+  });
+});
+
+describe('IngressClass in the API registry', () => {
+  const cls = (spec: Record<string, unknown>) =>
+    ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'kedge' },
+      spec,
+    }) as unknown as Ingress;
+
+  it('resolves to networking.k8s.io/v1, cluster-scoped', () => {
+    const r = resolveResource('ingressclasses');
+    expect(r?.kind).toBe('IngressClass');
+    expect(r?.namespaced).toBe(false);
+  });
+
+  it("accepts kedge's controller and refuses a missing or undomained controller and half-named parameters", () => {
+    expect(
+      validateCreate('networking.k8s.io/ingressclasses', cls({ controller: 'kedge.io/ingress-controller' })),
+    ).toBeUndefined();
+    expect(validateCreate('networking.k8s.io/ingressclasses', cls({}))?.message).toMatch(
+      /spec\.controller: Required value/,
+    );
+    const bad = validateCreate(
+      'networking.k8s.io/ingressclasses',
+      cls({ controller: 'nginx', parameters: { kind: 'X', scope: 'Namespace' } }),
+    )?.message;
+    expect(bad).toMatch(/spec\.controller: Invalid value: "nginx": must be a domain-prefixed path/);
+    expect(bad).toMatch(/spec\.parameters\.name: Required value/);
+    expect(bad).toMatch(/spec\.parameters\.namespace: Required value/);
+  });
+
+  it('keeps spec.controller immutable', () => {
+    const old = {
+      ...cls({ controller: 'kedge.io/ingress-controller' }),
+      metadata: { name: 'kedge', uid: 'u', resourceVersion: '1' },
+    };
+    const next = { ...old, spec: { controller: 'example.com/other' } } as unknown as Ingress;
+    expect(validateUpdate('networking.k8s.io/ingressclasses', next, old)?.message).toMatch(
+      /spec\.controller: Invalid value: "example\.com\/other": field is immutable/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 /** The field schema of every kind the API serves, by group and kind (registry.ts lists them). */
 import type { Lease } from '../types/coordination.ts';
 import type { Scale } from '../types/core.ts';
-import type { Ingress, IngressBackend } from '../types/networking.ts';
+import type { Ingress, IngressBackend, IngressClass } from '../types/networking.ts';
 import type { PriorityClass } from '../types/scheduling.ts';
 import { boolean, fields, integer, list, type ObjectSchema, string, time } from './builder.ts';
 import { configMap, endpoints, event, namespace, node, secret, service, serviceAccount } from './core.ts';
@@ -42,6 +42,16 @@ const priorityClass = fields<PriorityClass>({
   globalDefault: boolean,
   description: string,
   preemptionPolicy: string,
+});
+
+const ingressClass = fields<IngressClass>({
+  apiVersion: string,
+  kind: string,
+  metadata: objectMeta,
+  spec: fields({
+    controller: string,
+    parameters: fields({ apiGroup: string, kind: string, name: string, namespace: string, scope: string }),
+  }),
 });
 
 const ingressBackend = fields<IngressBackend>({
@@ -109,6 +119,7 @@ const byGroupKind: ReadonlyMap<string, ObjectSchema> = new Map<string, ObjectSch
       ['autoscaling', 'HorizontalPodAutoscaler', horizontalPodAutoscaler],
       ['coordination.k8s.io', 'Lease', lease],
       ['scheduling.k8s.io', 'PriorityClass', priorityClass],
+      ['networking.k8s.io', 'IngressClass', ingressClass],
       ['networking.k8s.io', 'Ingress', ingress],
       // Not a stored kind: the body of deployments|replicasets|statefulsets/scale.
       ['autoscaling', 'Scale', scale],

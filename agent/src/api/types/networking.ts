@@ -43,6 +43,23 @@ export interface IngressStatus {
     }[];
   };
 }
+/** networking.k8s.io/v1 IngressClass: which controller serves the Ingresses that name it. */
+export interface IngressClass extends KubeObject {
+  spec?: IngressClassSpec;
+}
+
+export interface IngressClassSpec {
+  /** The controller that implements the class, e.g. kedge.io/ingress-controller. */
+  controller?: string;
+  parameters?: {
+    apiGroup?: string;
+    kind: string;
+    name: string;
+    namespace?: string;
+    scope?: string;
+  };
+}
+
 export interface Ingress extends KubeObject {
   spec?: IngressSpec;
   status?: IngressStatus;

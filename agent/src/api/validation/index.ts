@@ -24,7 +24,7 @@ import {
 import { jsonEqualValues } from './equal.ts';
 import { type NameValidator, validateObjectMeta } from './meta.ts';
 import { dns1035Label, dns1123Label, dns1123Subdomain } from './names.ts';
-import { validateIngressSpec } from './networking.ts';
+import { validateIngressClassSpec, validateIngressSpec } from './networking.ts';
 import { validatePodSpec } from './pod.ts';
 import { validatePriorityClass } from './scheduling.ts';
 import { validateImmutableFields } from './update.ts';
@@ -112,6 +112,9 @@ export function validateObject(resource: string, o: KubeObject): FieldError[] {
       break;
     case 'networking.k8s.io/ingresses':
       errs.push(...validateIngressSpec(spec));
+      break;
+    case 'networking.k8s.io/ingressclasses':
+      errs.push(...validateIngressClassSpec(x.spec as Loose | undefined));
       break;
     case 'scheduling.k8s.io/priorityclasses':
       errs.push(...validatePriorityClass(x));

@@ -1,4 +1,4 @@
-/** networking.k8s.io/v1 kinds: Ingress. */
+/** networking.k8s.io/v1 kinds: Ingress, IngressClass. */
 import { type FieldError, FieldPath, invalid, required } from '../field-errors.ts';
 import { validateEnum } from './meta.ts';
 import { dns1123Subdomain } from './names.ts';
@@ -53,4 +53,50 @@ export function validateIngressSpec(spec: Loose): FieldError[] {
     });
   });
   return errs;
+}
+
+const PARAMETER_SCOPES = ['Cluster', 'Namespace'];
+
+/** IngressClass: a domain-prefixed controller (immutable), and parameters that name one object. */
+export function validateIngressClassSpec(spec: Loose | undefined): FieldError[] {
+  const errs: FieldError[] = [];
+  const controller = spec?.controller;
+  if (typeof controller !== 'string' || controller === '') errs.push(required(SPEC.child('controller')));
+  else if (controller.length > 250)
+    errs.push(invalid(SPEC.child('controller'), controller, 'must be no more than 250 characters'));
+  else {
+    const [domain = '', ...rest] = controller.split('/');
+    if (rest.length === 0 || rest.join('/') === '' || dns1123Subdomain(domain).length > 0)
+      errs.push(
+        invalid(
+          SPEC.child('controller'),
+          controller,
+          'must be a domain-prefixed path (such as "acme.io/foo"); kedge serves "kedge.io/ingress-controller"',
+        ),
+      );
+  }
+  const parameters = spec?.parameters as Loose | undefined;
+  if (parameters !== undefined) {
+    const path = SPEC.child('parameters');
+    if (typeof parameters.kind !== 'string' || parameters.kind === '')
+      errs.push(required(path.child('kind')));
+    if (typeof parameters.name !== 'string' || parameters.name === '')
+      errs.push(required(path.child('name')));
+    const scope = parameters.scope ?? 'Cluster';
+    errs.push(...validateEnum(scope, PARAMETER_SCOPES, path.child('scope')));
+    const namespace = parameters.namespace;
+    if (scope === 'Namespace' && (typeof namespace !== 'string' || namespace === ''))
+      errs.push(required(path.child('namespace'), '`parameters.scope` is set to "Namespace"'));
+    if (scope === 'Cluster' && namespace !== undefined)
+      errs.push(invalid(path.child('namespace'), namespace, '`parameters.scope` is set to "Cluster"'));
+  }
+  return errs;
+}
+
+/** spec.controller cannot change: Ingresses already served by one controller would move. */
+export function ingressClassUpdate(next: Loose, old: Loose): FieldError[] {
+  const controller = (o: Loose) => (o.spec as Loose | undefined)?.controller;
+  return controller(next) === controller(old)
+    ? []
+    : [invalid(SPEC.child('controller'), controller(next) ?? null, 'field is immutable')];
 }

@@ -1,6 +1,7 @@
 /** Which fields may not change on update, per kind, in Kubernetes' words. */
 import { type FieldError, FieldPath, forbidden, invalid } from '../field-errors.ts';
 import { jsonEqualValues } from './equal.ts';
+import { ingressClassUpdate } from './networking.ts';
 import { priorityClassUpdate } from './scheduling.ts';
 
 type Loose = Record<string, unknown>;
@@ -71,6 +72,8 @@ export function validateImmutableFields(resource: string, next: Loose, old: Loos
       return podSpecUpdate(ns, os);
     case 'scheduling.k8s.io/priorityclasses':
       return priorityClassUpdate(next, old);
+    case 'networking.k8s.io/ingressclasses':
+      return ingressClassUpdate(next, old);
     case '/services': {
       const oldIP = os.clusterIP;
       if (typeof oldIP === 'string' && oldIP !== '' && ns.clusterIP !== oldIP && ns.type !== 'ExternalName')
