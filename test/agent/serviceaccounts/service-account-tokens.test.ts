@@ -50,6 +50,23 @@ async function defaultToken(namespace: string): Promise<{ token: string; secret:
   });
 }
 
+/** A pod bound to `node` that runs as `account` (the agents run no workloads here). */
+async function boundPod(namespace: string, name: string, node: string, account: string): Promise<void> {
+  const created = await cluster.call(0, cluster.adminToken, `/api/v1/namespaces/${namespace}/pods`, {
+    body: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name },
+      spec: {
+        nodeName: node,
+        serviceAccountName: account,
+        containers: [{ name: 'c', image: 'localhost/kedge/busybox:latest' }],
+      },
+    },
+  });
+  expect(created.status, created.text).toBe(201);
+}
+
 describe('ServiceAccount tokens', () => {
   it('the default account of a namespace may edit its own namespace and nothing else', async () => {
     const { token } = await defaultToken('default');
@@ -83,6 +100,8 @@ describe('ServiceAccount tokens', () => {
     expect(elsewhere.status).toBe(403);
 
     // The kubelet's NodeClient (node certificate) fetches the very same token for a pod.
+    // A node may read the account only for a pod bound to it (the node authorizer).
+    await boundPod('team-a', 'web-0', 'agent-2', 'default');
     const node = await readPemBundle(path.join(cluster.root, 'agent-2', 'pki'), 'node');
     const api = new ApiClient({
       upstreams: () => [cluster.agents[1]!.apiAddress],
@@ -119,6 +138,7 @@ describe('ServiceAccount tokens', () => {
   });
 
   it('a named account that does not exist yields a NotFound for the pod, not a token', async () => {
+    await boundPod('default', 'p', 'agent-1', 'nobody');
     const node = await readPemBundle(path.join(cluster.root, 'agent-1', 'pki'), 'node');
     const api = new ApiClient({
       upstreams: () => [cluster.agents[0]!.apiAddress],
