@@ -45,9 +45,13 @@ export async function* cliContainerEvents(
   subprocess.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString();
   });
+  // Read by hand, not with for-await: a consumer that stops early (return at a yield) must reach
+  // the `finally` that kills `podman events` first; a for-await would first ask execa's line
+  // iterator to return, which waits for the process to end, and `podman events` never ends.
+  const lines = subprocess.iterable()[Symbol.asyncIterator]();
   try {
-    for await (const line of subprocess.iterable()) {
-      const text = String(line).trim();
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
+      const text = String(next.value).trim();
       if (text === '') continue;
       const event = parseContainerEvent(JSON.parse(text));
       if (event) yield event;

@@ -40,11 +40,15 @@ export async function* streamLogs(
   subprocess.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString();
   });
+  // Read by hand, not with for-await: a consumer that stops early must reach the `finally` that
+  // kills the CLI; a for-await would first wait on execa's line iterator, which waits for a
+  // follow that never ends (see container-events.ts).
+  const lines = subprocess.iterable({ from: 'all' })[Symbol.asyncIterator]();
   try {
-    for await (const line of subprocess.iterable({ from: 'all' })) {
+    for (let next = await lines.next(); !next.done; next = await lines.next()) {
       // Lines already read when the signal fired are dropped: abort means "no more lines".
       if (signal?.aborted) break;
-      yield String(line);
+      yield String(next.value);
     }
   } catch (err) {
     if (!signal?.aborted) throw err;

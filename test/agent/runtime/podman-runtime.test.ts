@@ -341,6 +341,13 @@ describe('podman runtime: logs and exec', () => {
     expect(followed).toHaveLength(5);
     expect(followed.every((l) => /^tick\d+$/.test(l))).toBe(true);
     expect(Date.now() - started).toBeLessThan(10_000);
+
+    // A consumer that simply stops reading (no abort) ends the follow too: the CLI is killed.
+    const leftAt = Date.now();
+    for await (const line of runtime.containerLogs(id, { follow: true, tailLines: 0 })) {
+      if (/^tick\d+$/.test(line)) break;
+    }
+    expect(Date.now() - leftAt).toBeLessThan(10_000);
   });
 
   it('returns the previous run’s logs with previous: true', async () => {
