@@ -112,7 +112,18 @@ describe.skipIf(!available)('a cluster on an external etcd (kedge up --datastore
     expect(keys).toContain('/kedge/core/services/default/web');
     expect(keys.filter((k) => k.startsWith('/kedge/core/pods/default/web-'))).toHaveLength(2);
     expect(keys.filter((k) => k.startsWith('/kedge/apps/replicasets/default/web-'))).toHaveLength(1);
-    expect(keys.filter((k) => k.startsWith('/kedge/core/nodes/'))).toHaveLength(3);
+    // Every agent registers its Node by itself; the last one may still be on its way.
+    await waitFor(
+      'three Nodes in etcd',
+      async () => {
+        const nodes = (await etcdctl('get', '--prefix', '/kedge/core/nodes/', '--keys-only'))
+          .split('\n')
+          .filter(Boolean);
+        return nodes.length === 3 ? nodes : undefined;
+      },
+      30_000,
+      () => etcdctl('get', '--prefix', '/kedge/core/nodes/', '--keys-only'),
+    );
     // The stored value is the object without its resourceVersion (that is the key's mod_revision).
     const stored = JSON.parse(
       await etcdctl('get', '/kedge/apps/deployments/default/web', '--print-value-only'),

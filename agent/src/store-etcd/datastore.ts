@@ -4,8 +4,9 @@
  * is the key prefix (default /kedge), so several kedge clusters can share one etcd.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { Etcd3 } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import { EtcdBackend } from './etcd-backend.ts';
 import { DEFAULT_KEY_PREFIX } from './etcd-keys.ts';
 
@@ -105,6 +106,7 @@ export const DEFAULT_ETCD_KEEPALIVE: EtcdKeepalive = { intervalMs: 15_000, timeo
 /** A client for the configured etcd (it connects lazily; the first call that fails becomes a 503). */
 export function connectEtcd(config: DatastoreConfig, keepalive = DEFAULT_ETCD_KEEPALIVE): Etcd3 {
   const tls = config.tls;
+  const { Etcd3 } = loadEtcdClient();
   return new Etcd3({
     hosts: [...config.endpoints],
     grpcOptions: {
@@ -124,6 +126,20 @@ export function connectEtcd(config: DatastoreConfig, keepalive = DEFAULT_ETCD_KE
     defaultCallOptions: (context) =>
       context.isStream ? {} : { deadline: Date.now() + ETCD_CALL_TIMEOUT_MS },
   });
+}
+
+/**
+ * The etcd3 package, loaded only when a datastore is configured: it reads its gRPC definitions
+ * from its own package directory when loaded, which the single-file build does not carry.
+ */
+function loadEtcdClient(): typeof import('etcd3') {
+  try {
+    return createRequire(import.meta.url)('etcd3') as typeof import('etcd3');
+  } catch (error) {
+    throw new DatastoreConfigError(
+      `--datastore needs the etcd client, which could not be loaded (${(error as Error).message}): the single-file kedge does not include it; run the agent from an npm install of kedge`,
+    );
+  }
 }
 
 /** The object store of an agent whose objects live in etcd; close() when the agent stops. */
