@@ -69,6 +69,8 @@ export interface KubeletDeps {
   readonly log?: (message: string) => void;
 }
 
+/** SIGTERM's grace for a leftover pod that no longer exists in the API (its own is not known). */
+const ORPHAN_GRACE_SECONDS = 5;
 export class Kubelet {
   readonly config: KubeletConfig;
   readonly #client: NodeClient;
@@ -216,7 +218,13 @@ export class Kubelet {
         this.#log(
           `removing sandbox ${s.runtimeName}: no pod ${s.namespace}/${s.name} (uid ${s.uid}) is bound here`,
         );
-        await this.#runtime.removePodSandbox(s.id);
+        // In the background and with a grace: the pod was replaced elsewhere while this agent was
+        // down, but proxies (this node's, restarted from its saved table, first of all) may still
+        // send it requests for a moment; a SIGTERM lets it finish them rather than reset them.
+        void this.#runtime
+          .stopPodSandbox(s.id, ORPHAN_GRACE_SECONDS)
+          .then(() => this.#runtime.removePodSandbox(s.id))
+          .catch((error: Error) => this.#log(`removing sandbox ${s.runtimeName} failed: ${error.message}`));
         continue;
       }
       if (this.#workers.has(s.uid)) {
