@@ -169,12 +169,8 @@ describe('service data plane on kedge up --agents 4', () => {
   });
 
   it("every node's NodePort reaches the pods, balanced over the gossip table", async () => {
-    const seen = new Set<string>();
-    for (let round = 0; round < 8; round++)
-      for (let i = 1; i <= AGENTS; i++) seen.add((await get(`127.0.0.${i}`, nodePort)).trim());
-    expect(seen.size).toBeGreaterThan(1);
-    // Every agent's merged gossip view converges on the 4 ready endpoints (a pod that just turned
-    // ready may still be on its way to some agents).
+    // Every agent's merged gossip view converges on the 4 ready endpoints first (a pod that just
+    // turned ready may still be on its way to some agents; a node with none yet refuses).
     for (let i = 1; i <= AGENTS; i++) {
       await vi.waitFor(
         async () => {
@@ -184,6 +180,10 @@ describe('service data plane on kedge up --agents 4', () => {
         { timeout: 15_000, interval: 200 },
       );
     }
+    const seen = new Set<string>();
+    for (let round = 0; round < 8; round++)
+      for (let i = 1; i <= AGENTS; i++) seen.add((await get(`127.0.0.${i}`, nodePort)).trim());
+    expect(seen.size).toBeGreaterThan(1);
   });
 
   it("an endpoint leaving (pod deleted) reaches every agent's table", async () => {
