@@ -4,19 +4,10 @@
  * new (a create) or exists (a strategic merge patch); `--validate=warn` applies it and prints the
  * server's warning; `--validate=false` applies it silently.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterCa, issueServerCertificate, loadCa } from '../../../agent/src/pki/index.ts';
-import { type Harness, startHarness } from './harness.ts';
-
-const run = promisify(execFile);
-const binDir = '/usr/lib/google-cloud-sdk/bin';
-const versions = ['1.33', '1.27'].filter((v) => existsSync(join(binDir, `kubectl.${v}`)));
+import { type KubectlServer, startKubectlServer, kubectlVersions as versions } from './kubectl-server.ts';
 
 const manifest = (name: string, extra: { spec?: string; container?: string } = {}) => `apiVersion: apps/v1
 kind: Deployment
@@ -36,69 +27,19 @@ spec:
 `;
 
 describe.skipIf(versions.length === 0)('kubectl and server-side field validation', () => {
-  let h: Harness;
+  let server: KubectlServer;
   let dir: string;
 
   beforeAll(async () => {
-    const caBundle = await createClusterCa();
-    const server = await issueServerCertificate(await loadCa(caBundle), {
-      commonName: 'kedge-apiserver',
-      dnsNames: ['localhost'],
-      ipAddresses: ['127.0.0.1'],
-    });
-    h = await startHarness({ tls: { cert: server.certPem, key: server.keyPem, ca: caBundle.certPem } });
-    dir = await mkdtemp(join(tmpdir(), 'kedge-kubectl-fv-'));
-    await writeFile(
-      join(dir, 'config'),
-      `apiVersion: v1
-kind: Config
-clusters:
-- name: kedge
-  cluster:
-    server: https://127.0.0.1:${h.port}
-    certificate-authority-data: ${Buffer.from(caBundle.certPem).toString('base64')}
-users:
-- name: admin
-  user: {token: ${h.adminToken}}
-contexts:
-- name: kedge
-  context: {cluster: kedge, user: admin, namespace: default}
-current-context: kedge
-`,
-      { mode: 0o600 },
-    );
+    server = await startKubectlServer('kubectl-validation');
+    dir = server.dir;
   });
 
-  afterAll(async () => {
-    await h?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => server?.close());
 
   for (const version of versions) {
     describe(`kubectl ${version}`, () => {
-      const kubectl = async (
-        ...extra: string[]
-      ): Promise<{ stdout: string; stderr: string; code: number }> => {
-        const args = [
-          `--kubeconfig=${join(dir, 'config')}`,
-          `--cache-dir=${join(dir, `cache-${version}`)}`,
-          ...extra,
-        ];
-        try {
-          const { stdout, stderr } = await run(join(binDir, `kubectl.${version}`), args, {
-            timeout: 30_000,
-            env: { HOME: dir, PATH: process.env.PATH ?? '' },
-          });
-          return { stdout, stderr, code: 0 };
-        } catch (error) {
-          const e = error as { stdout?: string; stderr?: string; code?: number };
-          return {
-            stdout: e.stdout ?? '',
-            stderr: e.stderr ?? '',
-            code: typeof e.code === 'number' ? e.code : -1,
-          };
-        }
-      };
+      const kubectl = (...extra: string[]) => server.kubectl(version, ...extra);
       const file = async (name: string, text: string): Promise<string> => {
         const path = join(dir, `${version}-${name}.yaml`);
         await writeFile(path, text);
